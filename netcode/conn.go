@@ -1,0 +1,390 @@
+package netcode
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tickwire/tickwire/netcode/delta"
+	"github.com/tickwire/tickwire/netcode/protocol"
+	"github.com/tickwire/tickwire/schema"
+	"github.com/tickwire/tickwire/schema/wire"
+)
+
+// maxServerMessage bounds what the client will read from a server: a full
+// snapshot of a large room fits many times over.
+const maxServerMessage = 4 << 20
+
+// Dial connects to a tickwire server's WebSocket URL (ws:// or wss://, path
+// /ws), joins a room and waits for the Welcome. A refused join returns a
+// *CloseError with the server's code and reason.
+func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
+	c := newClient(url, opts.withDefaults())
+	ws, w, err := c.connect(ctx, c.opts.ResumeToken)
+	if err != nil {
+		c.cancel()
+		return nil, err
+	}
+	if err := c.start(w); err != nil {
+		c.cancel()
+		ws.Close(websocket.StatusProtocolError, err.Error())
+		return nil, err
+	}
+	c.ws = ws
+	go c.run(ws)
+	return c, nil
+}
+
+// connect dials, sends the Join (with resume, if any) and waits for the
+// server's answer.
+func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, protocol.Welcome, error) {
+	ws, _, err := websocket.Dial(ctx, c.url, nil)
+	if err != nil {
+		return nil, protocol.Welcome{}, err
+	}
+	ws.SetReadLimit(maxServerMessage)
+	o := &c.opts
+	join := protocol.Join{
+		ProtocolVersion: protocol.ProtocolVersion,
+		Room:            o.Room,
+		PlayerName:      o.Name,
+		Token:           o.Token,
+		ResumeToken:     resume,
+		Game:            o.Game,
+		Params:          o.Params,
+	}
+	if err := ws.Write(ctx, websocket.MessageBinary, protocol.AppendJoin(nil, &join)); err != nil {
+		ws.CloseNow()
+		return nil, protocol.Welcome{}, err
+	}
+	w, err := c.readWelcome(ctx, ws)
+	if err != nil {
+		ws.CloseNow()
+		return nil, protocol.Welcome{}, err
+	}
+	return ws, w, nil
+}
+
+func (o *Options) withDefaults() Options {
+	var r Options
+	if o != nil {
+		r = *o
+	}
+	if r.Room == "" {
+		r.Room = "lobby"
+	}
+	if r.Name == "" {
+		r.Name = "player"
+	}
+	if r.InputWindow <= 0 {
+		r.InputWindow = 32
+	}
+	if r.HistoryTicks <= 0 {
+		r.HistoryTicks = 64
+	}
+	if r.ReconnectWithin <= 0 {
+		r.ReconnectWithin = 30 * time.Second
+	}
+	return r
+}
+
+// readWelcome waits for the server's answer to the Join.
+func (c *Client) readWelcome(ctx context.Context, ws *websocket.Conn) (protocol.Welcome, error) {
+	for {
+		mt, msg, err := c.readMessage(ctx, ws)
+		if err != nil {
+			return protocol.Welcome{}, err
+		}
+		switch mt {
+		case wire.MessageTypeWelcome:
+			return protocol.ParseWelcome(msg)
+		case wire.MessageTypeKick:
+			k, err := protocol.ParseKick(msg)
+			if err != nil {
+				return protocol.Welcome{}, err
+			}
+			return protocol.Welcome{}, &CloseError{Code: websocket.StatusCode(k.Code), Reason: k.Reason}
+		case wire.MessageTypePing:
+			// Answered once joined; a ping this early is harmless.
+		default:
+			return protocol.Welcome{}, fmt.Errorf("%w: %s before Welcome", ErrUnexpectedMessage, mt)
+		}
+	}
+}
+
+// readMessage reads and verifies one message into the client's buffer.
+func (c *Client) readMessage(ctx context.Context, ws *websocket.Conn) (wire.MessageType, []byte, error) {
+	typ, r, err := ws.Reader(ctx)
+	if err != nil {
+		return 0, nil, c.closeErr(err)
+	}
+	c.readBuf = c.readBuf[:0]
+	for {
+		if len(c.readBuf) == cap(c.readBuf) {
+			c.readBuf = append(c.readBuf, 0)[:len(c.readBuf)]
+		}
+		n, err := r.Read(c.readBuf[len(c.readBuf):cap(c.readBuf)])
+		c.readBuf = c.readBuf[:len(c.readBuf)+n]
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, nil, c.closeErr(err)
+		}
+	}
+	if typ != websocket.MessageBinary {
+		return 0, nil, fmt.Errorf("%w: text message", ErrUnexpectedMessage)
+	}
+	mt, err := schema.Verify(c.readBuf)
+	if err != nil {
+		return 0, nil, err
+	}
+	return mt, c.readBuf, nil
+}
+
+// closeErr prefers the server's stated reason (a Kick, or the close frame)
+// over the transport error that followed it.
+func (c *Client) closeErr(err error) error {
+	c.mu.Lock()
+	kicked := c.kicked
+	c.mu.Unlock()
+	if kicked != nil {
+		return kicked
+	}
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		return &CloseError{Code: ce.Code, Reason: ce.Reason}
+	}
+	return err
+}
+
+// run is the reader goroutine: it reads the connection until it ends and,
+// with Options.Reconnect, redials after a drop; then it records why the
+// client is done and wakes anyone waiting.
+func (c *Client) run(ws *websocket.Conn) {
+	defer close(c.done)
+	for {
+		err := c.readLoop(ws)
+		if !c.shouldReconnect(err) {
+			c.fail(err)
+			return
+		}
+		ws, err = c.reconnect()
+		if err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+// readLoop handles every message on ws until it fails.
+func (c *Client) readLoop(ws *websocket.Conn) error {
+	for {
+		mt, msg, err := c.readMessage(c.ctx, ws)
+		if err != nil {
+			return err
+		}
+		now := c.now()
+		switch mt {
+		case wire.MessageTypeSnapshot:
+			if err := c.handleSnapshot(msg, now); err != nil {
+				ws.Close(websocket.StatusProtocolError, "undecodable snapshot")
+				return err
+			}
+		case wire.MessageTypePing:
+			p, err := protocol.ParsePing(msg)
+			if err != nil {
+				return err
+			}
+			c.answerPing(ws, p, now)
+		case wire.MessageTypeKick:
+			k, err := protocol.ParseKick(msg)
+			if err == nil {
+				c.mu.Lock()
+				c.kicked = &CloseError{Code: websocket.StatusCode(k.Code), Reason: k.Reason}
+				c.mu.Unlock()
+			}
+		default:
+			ws.Close(websocket.StatusProtocolError, "unexpected message")
+			return fmt.Errorf("%w: %s", ErrUnexpectedMessage, mt)
+		}
+	}
+}
+
+// terminal reports whether err says the server ended the connection on
+// purpose, so that dialling again would only be refused again (or would
+// fight another connection of the same player).
+func terminal(err error) bool {
+	var ce *CloseError
+	if !errors.As(err, &ce) {
+		return false // a network failure: worth another try
+	}
+	switch ce.Code {
+	case websocket.StatusGoingAway, websocket.StatusInternalError, websocket.StatusTryAgainLater,
+		statusSlowConsumer, statusIdle:
+		return false
+	}
+	return true
+}
+
+// Close codes of the server's that are worth a reconnect (server/status.go
+// names them all; netcode does not import the server).
+const (
+	statusSlowConsumer websocket.StatusCode = 4005
+	statusIdle         websocket.StatusCode = 4006
+)
+
+func (c *Client) shouldReconnect(err error) bool {
+	c.mu.Lock()
+	closed := c.closed
+	c.mu.Unlock()
+	return c.opts.Reconnect && !closed && !terminal(err)
+}
+
+// reconnect redials with exponential backoff and full jitter (so a server
+// restart is not met by every client at the same instant) until it is
+// back, the server refuses, Close is called, or ReconnectWithin passes.
+func (c *Client) reconnect() (*websocket.Conn, error) {
+	c.mu.Lock()
+	resume := c.welcome.ResumeToken
+	c.mu.Unlock()
+	giveUp := time.Now().Add(c.opts.ReconnectWithin)
+	backoff := 100 * time.Millisecond
+	for {
+		wait := time.Duration(rand.Int64N(int64(backoff) + 1))
+		select {
+		case <-time.After(wait):
+		case <-c.ctx.Done():
+			return nil, ErrClosed
+		}
+		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+		ws, w, err := c.connect(ctx, resume)
+		cancel()
+		if err == nil {
+			if err := c.resumed(ws, w); err != nil {
+				ws.Close(websocket.StatusProtocolError, err.Error())
+				return nil, err
+			}
+			return ws, nil
+		}
+		if terminal(err) || c.ctx.Err() != nil || time.Now().After(giveUp) {
+			return nil, err
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+}
+
+// resumed switches the client to a new connection. The server starts it
+// with a full snapshot, so the old baselines go; inputs not yet
+// acknowledged stay and are sent again.
+func (c *Client) resumed(ws *websocket.Conn, w protocol.Welcome) error {
+	schema, err := delta.NewSchema(w.Kinds)
+	if err != nil {
+		return fmt.Errorf("netcode: server declared invalid kinds: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ws = ws
+	c.kicked = nil
+	c.welcome = w
+	c.schema = schema
+	c.history = delta.NewHistory(c.opts.HistoryTicks)
+	c.newest = 0
+	c.clock.AddWelcome(w.ServerTick, w.ServerTimeMicros, c.now())
+	c.stats.Reconnects++
+	return nil
+}
+
+// answerPing echoes a Ping at once, from the reader goroutine.
+func (c *Client) answerPing(ws *websocket.Conn, p protocol.Ping, received time.Duration) {
+	hold := c.now() - received
+	c.mu.Lock()
+	c.clock.AddPing(p.ServerTimeMicros, received)
+	c.mu.Unlock()
+	msg := protocol.AppendPong(nil, &protocol.Pong{ID: p.ID, ServerTimeMicros: p.ServerTimeMicros, HoldMicros: uint32(hold.Microseconds())})
+	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+	defer cancel()
+	if err := ws.Write(ctx, websocket.MessageBinary, msg); err == nil {
+		c.mu.Lock()
+		c.stats.PingsAnswered++
+		c.mu.Unlock()
+	}
+}
+
+// handleSnapshot decodes one snapshot against the baseline it names. A
+// snapshot whose baseline the client no longer holds is skipped: the client
+// keeps acknowledging what it has, so the server falls back to a baseline it
+// does hold, or a full snapshot. Only undecodable bytes are an error.
+func (c *Client) handleSnapshot(msg []byte, now time.Duration) error {
+	tick, body, err := protocol.ParseSnapshot(msg)
+	if err != nil {
+		return err
+	}
+	h, entities, err := delta.ParseHeader(tick, body)
+	if err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if tick <= c.newest {
+		return nil // not newer than what we have; TCP keeps order, so a server bug
+	}
+	var base *delta.Frame
+	if h.Baseline != 0 {
+		f, ok := c.history.Get(h.Baseline)
+		if !ok {
+			c.stats.MissingBaseline++
+			return nil
+		}
+		base = f
+	}
+	frame := c.history.Next(tick)
+	if err := c.schema.DecodeDelta(frame, base, tick, entities); err != nil {
+		c.history.Drop(tick)
+		return fmt.Errorf("netcode: snapshot %d: %w", tick, err)
+	}
+	c.newest = tick
+	c.ackAt = now
+	c.stats.Snapshots++
+	c.stats.Bytes += uint64(len(msg))
+	c.clock.SetRTT(h.RTT, now)
+	c.clock.AddSnapshot(tick, h.SendDelay, now)
+	c.lead.Feedback(h.InputLead, h.RTT, now)
+
+	s := &c.snap
+	s.Tick, s.Header, s.Received, s.Bytes = tick, h, now, len(msg)
+	s.Entities = s.Entities[:0]
+	for i := range frame.Entities {
+		s.Entities = append(s.Entities, c.schema.Dequantize(&frame.Entities[i]))
+	}
+	c.reconcile(s)
+	if c.opts.OnSnapshot != nil {
+		c.opts.OnSnapshot(s)
+	}
+	if c.waiting != nil {
+		close(c.waiting)
+		c.waiting = nil
+	}
+	return nil
+}
+
+// fail records the error that ended the connection.
+func (c *Client) fail(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		if c.kicked != nil {
+			err = c.kicked
+		}
+		c.err = err
+	}
+	if c.waiting != nil {
+		close(c.waiting)
+		c.waiting = nil
+	}
+}

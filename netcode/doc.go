@@ -1,0 +1,31 @@
+// Package netcode is the Go client of tickwire, and (in its sub-packages)
+// everything both ends of the wire must agree on.
+//
+// The client, for games, bots and tests, on the desktop and in the browser
+// (it builds for GOOS=js GOARCH=wasm, where coder/websocket wraps the
+// browser's WebSocket):
+//
+//	c, err := netcode.Dial(ctx, "ws://127.0.0.1:8080/ws", &netcode.Options{Room: "r1", Name: "ann"})
+//	for each frame of the game loop {
+//	    c.Update(sim.Input{MoveX: 1, Aim: a})   // labels, sends, predicts
+//	    snap, ok := c.Latest()                  // the newest decoded world
+//	}
+//	c.Close()
+//
+// Update runs the client's input clock: inputs are labelled with the server
+// tick they are for, ahead of the server by about half the round trip, and
+// every frame repeats the inputs not yet acknowledged, so a late or lost
+// frame loses nothing. Each snapshot is decoded against the baseline it
+// names from the client's own ring and acknowledged in the next frame; one
+// whose baseline the client no longer holds is skipped (the server falls
+// back to an older baseline or a full snapshot). Pings are answered at once
+// from the reader goroutine, because browsers hide WebSocket control frames
+// and RTT has to live in the protocol.
+//
+// Sub-packages:
+//
+//   - protocol: the typed wire messages and their FlatBuffers encoding.
+//   - delta: quantized fields, snapshot frames and the delta codec.
+//   - timing: RTT, clock and input-lead estimation; the lag-compensation clamp.
+//   - predict: interpolation of others, prediction and reconciliation of the own entity.
+package netcode
