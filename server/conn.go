@@ -1,0 +1,443 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tickwire/tickwire/netcode/protocol"
+	"github.com/tickwire/tickwire/schema"
+	"github.com/tickwire/tickwire/schema/wire"
+	"github.com/tickwire/tickwire/sim"
+)
+
+// sentRing remembers when the snapshots of the last ticks were written, so
+// an ack can be turned into an RTT sample.
+const sentRing = 64
+
+type sentRecord struct {
+	tick sim.Tick
+	at   time.Duration
+}
+
+// conn is one player's WebSocket. Its reader goroutine (the HTTP handler's)
+// reads and checks every message and hands inputs to the room without
+// blocking it; its writer goroutine sends what the room leaves in the
+// mailbox. kick ends it from anywhere, once.
+type conn struct {
+	srv    *Server
+	ws     *websocket.Conn
+	remote string
+	ip     string // remote address without the port: the per-IP limit's key
+	mb     *mailbox
+	player *player // set once seated, by the reader goroutine
+
+	closed    chan struct{} // closed by kick
+	closeOnce sync.Once
+	closeCode atomic.Int32
+
+	lastRead     atomic.Int64 // server time (ns) the last message arrived
+	lastWrite    atomic.Int64 // server time (ns) the last write completed
+	writingSince atomic.Int64 // server time (ns) the current write began; 0 idle
+
+	sentMu sync.Mutex
+	sent   [sentRing]sentRecord
+
+	// Reader goroutine only.
+	readBuf  []byte
+	frame    protocol.InputFrame
+	tokens   float64       // the message rate limit's token bucket
+	refilled time.Duration // when tokens was last topped up
+}
+
+// errClosedByServer marks a read that ended because we closed the conn;
+// errPlayerLeft, a player that said goodbye (no seat is held for it).
+var (
+	errClosedByServer = errors.New("closed by server")
+	errPlayerLeft     = errors.New("player left")
+)
+
+func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
+	if s.isClosing() {
+		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
+		return
+	}
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// Snapshots are small deltas already; deflate would cost CPU and
+		// memory per connection for a few bytes.
+		CompressionMode: websocket.CompressionDisabled,
+		// Browsers may connect from the server's own origin and these;
+		// the library refuses the rest with 403 before upgrading.
+		OriginPatterns: s.opts.AllowedOrigins,
+	})
+	if err != nil {
+		s.log.Debug("websocket accept failed", "remote", r.RemoteAddr, "err", err)
+		return
+	}
+	ws.SetReadLimit(int64(s.opts.MaxMessageSize))
+	c := &conn{
+		srv:     s,
+		ws:      ws,
+		remote:  r.RemoteAddr,
+		ip:      remoteIP(r.RemoteAddr),
+		mb:      newMailbox(),
+		closed:  make(chan struct{}),
+		readBuf: make([]byte, s.opts.MaxMessageSize+1),
+	}
+	now := s.now()
+	c.lastWrite.Store(int64(now))
+	c.lastRead.Store(int64(now))
+	c.tokens, c.refilled = float64(s.opts.InputBurst), now
+	s.wg.Add(1)
+	defer s.wg.Done()
+	if err := s.rooms.addConn(c); err != nil {
+		code := StatusPolicy
+		if errors.Is(err, errTooManyConns) {
+			code = StatusTryAgainLater
+		}
+		c.reject("conn_limit", code, err.Error())
+		return
+	}
+	defer s.rooms.removeConn(c)
+	defer func() {
+		// A bug in our connection code ends this connection, not the
+		// process.
+		if v := recover(); v != nil {
+			s.log.Error("connection handler panicked", "remote", c.remote, "panic", v, "stack", string(debug.Stack()))
+			c.kick(StatusInternalError, "server error")
+		}
+	}()
+	c.serve()
+}
+
+// remoteIP is the host part of a "host:port" remote address.
+func remoteIP(addr string) string {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return host
+}
+
+// serve runs the connection to its end on the calling goroutine.
+func (c *conn) serve() {
+	log := c.srv.log.With("remote", c.remote)
+	joinTimer := time.AfterFunc(c.srv.opts.JoinTimeout, func() {
+		c.kick(StatusJoinTimeout, fmt.Sprintf("no join within %s", c.srv.opts.JoinTimeout))
+	})
+	p, err := c.handshake()
+	joinTimer.Stop()
+	if err != nil {
+		log.Debug("join failed", "err", err)
+		return
+	}
+	c.player = p
+	log = log.With("room", p.room.name, "player", p.id)
+	c.srv.goroutine(c.writeLoop)
+	err = c.readLoop(p)
+	// A Leave, or a close with 1000, is a goodbye; anything else may be a
+	// network failure, and the seat waits for a resume.
+	voluntary := errors.Is(err, errPlayerLeft) || websocket.CloseStatus(err) == websocket.StatusNormalClosure
+	p.room.leave(p, c, voluntary)
+	if !errors.Is(err, errClosedByServer) {
+		log.Debug("connection ended", "err", err)
+	}
+	c.kick(StatusNormal, "bye")
+}
+
+// handshake reads the Join, seats the player and sends the Welcome.
+func (c *conn) handshake() (*player, error) {
+	typ, msg, err := c.read()
+	if err != nil {
+		return nil, err
+	}
+	if typ != wire.MessageTypeJoin {
+		c.reject("not_join", StatusProtocolError, fmt.Sprintf("expected Join, got %s", typ))
+		return nil, errors.New("first message not a join")
+	}
+	j, err := protocol.ParseJoin(msg)
+	if err != nil {
+		c.reject("malformed", StatusProtocolError, "malformed Join: "+err.Error())
+		return nil, err
+	}
+	if j.ProtocolVersion != protocol.ProtocolVersion {
+		reason := fmt.Sprintf("protocol version %d not supported; this server speaks %d", j.ProtocolVersion, protocol.ProtocolVersion)
+		c.reject("version", StatusVersionMismatch, reason)
+		return nil, errors.New(reason)
+	}
+	name, code, reason := c.srv.admit(&j)
+	var resumeOnly string
+	if code == StatusUnauthorized && j.ResumeToken != "" {
+		// A join token that has expired since does not keep a player
+		// from its own held seat: the resume token proves who it is.
+		resumeOnly, code = reason, 0
+	}
+	if code != 0 {
+		label := "join_invalid"
+		if code == StatusUnauthorized {
+			label = "auth"
+		}
+		c.reject(label, code, reason)
+		return nil, errors.New(reason)
+	}
+	for {
+		r, err := c.srv.rooms.getOrCreate(j.Room, j.Game, j.Params)
+		if err != nil {
+			code := StatusPolicy
+			switch {
+			case errors.Is(err, ErrServerClosed):
+				code = StatusGoingAway
+			case errors.Is(err, errTooManyRooms):
+				code = StatusTryAgainLater
+			}
+			c.kick(code, err.Error())
+			return nil, err
+		}
+		rep, ok := r.join(joinRequest{conn: c, name: name, resume: j.ResumeToken, token: j.Token, resumeOnly: resumeOnly})
+		if !ok {
+			continue // the room closed under us; the next one is fresh
+		}
+		if rep.code != 0 {
+			c.kick(rep.code, rep.reason)
+			return nil, errors.New(rep.reason)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), c.srv.opts.WriteStall)
+		err = c.ws.Write(ctx, websocket.MessageBinary, protocol.AppendWelcome(nil, &rep.welcome))
+		cancel()
+		if err != nil {
+			r.leave(rep.player, c, false)
+			return nil, err
+		}
+		return rep.player, nil
+	}
+}
+
+// readLoop reads messages until the connection ends.
+func (c *conn) readLoop(p *player) error {
+	for {
+		typ, msg, err := c.read()
+		if err != nil {
+			return err
+		}
+		now := c.srv.now()
+		if !c.allow(now) {
+			c.reject("rate", StatusPolicy, fmt.Sprintf("more than %.0f messages a second", c.srv.opts.InputRate))
+			return errClosedByServer
+		}
+		switch typ {
+		case wire.MessageTypeInputFrame:
+			if err := protocol.ParseInputFrame(msg, &c.frame); err != nil {
+				c.reject("malformed", StatusProtocolError, "malformed InputFrame: "+err.Error())
+				return errClosedByServer
+			}
+			c.ackSample(p, c.frame.AckTick, time.Duration(c.frame.AckDelayMicros)*time.Microsecond, now)
+			p.pushInputs(&c.frame, now)
+		case wire.MessageTypePong:
+			pong, err := protocol.ParsePong(msg)
+			if err != nil {
+				c.reject("malformed", StatusProtocolError, "malformed Pong: "+err.Error())
+				return errClosedByServer
+			}
+			sent := time.Duration(pong.ServerTimeMicros) * time.Microsecond
+			hold := time.Duration(pong.HoldMicros) * time.Microsecond
+			if sample := now - sent - hold; sent > 0 && sent <= now && sample >= 0 {
+				p.addRTTSample(sample)
+			}
+		case wire.MessageTypeLeave:
+			return errPlayerLeft
+		default:
+			c.reject("unexpected_type", StatusProtocolError, fmt.Sprintf("unexpected %s message", typ))
+			return errClosedByServer
+		}
+	}
+}
+
+// read reads one message into the connection's buffer and checks it is a
+// well-formed binary message before anything looks inside. On a bad message
+// it closes the connection with the matching status.
+func (c *conn) read() (wire.MessageType, []byte, error) {
+	typ, r, err := c.ws.Reader(context.Background())
+	if err != nil {
+		return 0, nil, c.readErr(err)
+	}
+	n := 0
+	for {
+		if n == len(c.readBuf) {
+			// The buffer is one byte over the read limit, so this is
+			// unreachable unless the library's limit changes; fail safe.
+			c.reject("too_big", StatusTooBig, fmt.Sprintf("message over %d bytes", c.srv.opts.MaxMessageSize))
+			return 0, nil, errClosedByServer
+		}
+		m, err := r.Read(c.readBuf[n:])
+		n += m
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, nil, c.readErr(err)
+		}
+	}
+	if typ != websocket.MessageBinary {
+		c.reject("text", StatusUnsupportedData, "text messages are not part of the protocol; send binary FlatBuffers")
+		return 0, nil, errClosedByServer
+	}
+	c.lastRead.Store(int64(c.srv.now()))
+	msg := c.readBuf[:n]
+	mt, err := schema.Verify(msg)
+	if err != nil {
+		c.reject("malformed", StatusProtocolError, "malformed message: "+err.Error())
+		return 0, nil, errClosedByServer
+	}
+	return mt, msg, nil
+}
+
+// readErr turns a read failure into the error serve logs, closing with
+// 1009 when the message was over the limit.
+func (c *conn) readErr(err error) error {
+	if errors.Is(err, websocket.ErrMessageTooBig) {
+		c.reject("too_big", StatusTooBig, fmt.Sprintf("message over %d bytes", c.srv.opts.MaxMessageSize))
+		return errClosedByServer
+	}
+	select {
+	case <-c.closed:
+		return errClosedByServer
+	default:
+		return err
+	}
+}
+
+// allow takes a token from the connection's bucket for a message arriving
+// at now: InputRate a second refill it, up to InputBurst.
+func (c *conn) allow(now time.Duration) bool {
+	o := &c.srv.opts
+	c.tokens = min(c.tokens+(now-c.refilled).Seconds()*o.InputRate, float64(o.InputBurst))
+	c.refilled = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
+}
+
+// ackSample turns the acknowledgement of tick into an RTT sample: the time
+// since that snapshot was written, less the time the client held it.
+func (c *conn) ackSample(p *player, tick sim.Tick, hold, now time.Duration) {
+	if tick == 0 {
+		return
+	}
+	c.sentMu.Lock()
+	rec := c.sent[tick%sentRing]
+	c.sentMu.Unlock()
+	if rec.tick != tick {
+		return
+	}
+	p.mu.Lock()
+	fresh := tick > p.ackTick
+	p.mu.Unlock()
+	if sample := now - rec.at - hold; fresh && sample >= 0 {
+		p.addRTTSample(sample)
+	}
+}
+
+// writeLoop sends pings and the latest snapshot until the connection ends.
+func (c *conn) writeLoop() {
+	var pingID uint32
+	var ping []byte
+	ctx := context.Background()
+	for {
+		select {
+		case <-c.mb.ready:
+		case <-c.closed:
+			return
+		}
+		due, b := c.mb.take()
+		if due {
+			pingID++
+			ping = protocol.AppendPing(ping[:0], &protocol.Ping{ID: pingID, ServerTimeMicros: c.srv.now().Microseconds()})
+			if !c.write(ctx, ping) {
+				if b != nil {
+					c.mb.release(b)
+				}
+				return
+			}
+		}
+		if b == nil {
+			continue
+		}
+		ok := c.write(ctx, b.data)
+		if ok {
+			c.sentMu.Lock()
+			c.sent[b.tick%sentRing] = sentRecord{tick: b.tick, at: c.srv.now()}
+			c.sentMu.Unlock()
+		}
+		c.mb.release(b)
+		if !ok {
+			return
+		}
+	}
+}
+
+// write sends one message, recording when writes start and finish so the
+// room can spot a connection whose writes have stalled.
+func (c *conn) write(ctx context.Context, msg []byte) bool {
+	c.writingSince.Store(int64(c.srv.now()))
+	err := c.ws.Write(ctx, websocket.MessageBinary, msg)
+	c.writingSince.Store(0)
+	if err != nil {
+		c.kick(StatusNormal, "write failed")
+		return false
+	}
+	c.lastWrite.Store(int64(c.srv.now()))
+	return true
+}
+
+// lastWriteDone is the server time of the last completed write.
+func (c *conn) lastWriteDone() time.Duration { return time.Duration(c.lastWrite.Load()) }
+
+// busy reports whether a write is in progress or a snapshot waits.
+func (c *conn) busy() bool {
+	if c.writingSince.Load() != 0 {
+		return true
+	}
+	c.mb.mu.Lock()
+	defer c.mb.mu.Unlock()
+	return c.mb.pending != nil
+}
+
+// reject counts a message refused for reason (a metrics label) and closes
+// the connection with code and text.
+func (c *conn) reject(reason string, code websocket.StatusCode, text string) {
+	c.srv.metrics.rejected.WithLabelValues(reason).Inc()
+	c.kick(code, text)
+}
+
+// kick ends the connection with code and reason: a Kick message, then the
+// WebSocket close handshake, on a goroutine of its own so the caller (often
+// the room) never waits. Only the first call counts.
+func (c *conn) kick(code websocket.StatusCode, reason string) {
+	c.closeOnce.Do(func() {
+		c.closeCode.Store(int32(code))
+		c.srv.metrics.kicked(code)
+		close(c.closed)
+		c.srv.goroutine(func() {
+			if code != StatusNormal {
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				c.ws.Write(ctx, websocket.MessageBinary, protocol.AppendKick(nil, &protocol.Kick{Code: uint16(code), Reason: reason}))
+				cancel()
+			}
+			if len(reason) > 120 {
+				reason = reason[:120] // a close frame's reason must fit 123 bytes
+			}
+			c.ws.Close(code, reason)
+		})
+	})
+}
