@@ -77,7 +77,10 @@ type Options struct {
 
 // Snapshot is one decoded tick of the world as this player sees it.
 type Snapshot struct {
-	Tick   sim.Tick
+	Tick sim.Tick
+	// Header is the snapshot's header. Its RTT, InputLead and SendDelay are
+	// the last the server sent (they ride on every few snapshots only);
+	// Header.Timing says whether this snapshot carried them.
 	Header delta.Header
 	// Entities are sorted by ID, in the game's units (dequantized).
 	Entities []sim.EntityState
@@ -114,7 +117,7 @@ func (s *Snapshot) clone() Snapshot {
 // Stats are a client's counters.
 type Stats struct {
 	Snapshots       uint64 // decoded
-	Bytes           uint64 // snapshot payload bytes received
+	Bytes           uint64 // snapshot message bytes received, decoded or not
 	MissingBaseline uint64 // snapshots skipped: their baseline was not held
 	InputsSent      uint64
 	FramesSent      uint64
@@ -146,7 +149,8 @@ type Client struct {
 	schema   *delta.Schema
 	period   time.Duration
 	history  *delta.History
-	snap     Snapshot // the newest decoded snapshot (storage reused)
+	snap     Snapshot     // the newest decoded snapshot (storage reused)
+	timing   delta.Header // the last header that carried timing
 	newest   sim.Tick
 	ackAt    time.Duration // client time the newest snapshot arrived
 	clock    timing.ClockEstimator

@@ -331,6 +331,7 @@ func (c *Client) handleSnapshot(msg []byte, now time.Duration) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.stats.Bytes += uint64(len(msg))
 	if tick <= c.newest {
 		return nil // not newer than what we have; TCP keeps order, so a server bug
 	}
@@ -351,10 +352,15 @@ func (c *Client) handleSnapshot(msg []byte, now time.Duration) error {
 	c.newest = tick
 	c.ackAt = now
 	c.stats.Snapshots++
-	c.stats.Bytes += uint64(len(msg))
-	c.clock.SetRTT(h.RTT, now)
-	c.clock.AddSnapshot(tick, h.SendDelay, now)
-	c.lead.Feedback(h.InputLead, h.RTT, now)
+	if h.Timing {
+		c.timing = h
+		c.clock.SetRTT(h.RTT, now)
+		c.clock.AddSnapshot(tick, h.SendDelay, now)
+		c.lead.Feedback(h.InputLead, h.RTT, now)
+	} else {
+		// Timing rides on every few snapshots only; show the last known.
+		h.RTT, h.InputLead, h.SendDelay = c.timing.RTT, c.timing.InputLead, c.timing.SendDelay
+	}
 
 	s := &c.snap
 	s.Tick, s.Header, s.Received, s.Bytes = tick, h, now, len(msg)

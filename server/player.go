@@ -173,20 +173,27 @@ func (p *player) viewAt(t sim.Tick) (uint64, bool) {
 	return rec.hash, rec.tick == t
 }
 
-// header is the per-player part of a snapshot.
-func (p *player) header(baseline sim.Tick, sendDelay time.Duration) delta.Header {
-	p.mu.Lock()
-	rtt := p.rtt.SRTT()
-	lead := p.arrival.Lead()
-	p.mu.Unlock()
-	return delta.Header{
+// timingEvery is how often (in ticks) a player's snapshot carries the
+// timing fields: RTT, input lead and send delay change slowly, and leaving
+// them out of the other snapshots saves ~3 of a steady snapshot's ~40 bytes.
+const timingEvery = 4
+
+// header is the per-player part of the snapshot of tick t.
+func (p *player) header(t, baseline sim.Tick, sendDelay time.Duration) delta.Header {
+	h := delta.Header{
 		Baseline:      baseline,
 		LastInput:     p.lastApplied,
 		InputRepeated: !p.fresh,
-		RTT:           rtt,
-		InputLead:     lead,
-		SendDelay:     max(sendDelay, 0),
 	}
+	// Every few ticks, and in a connection's first snapshots so a client
+	// syncs its clock at once.
+	if t%timingEvery == 0 || t-p.firstSent < timingEvery || p.firstSent == 0 {
+		p.mu.Lock()
+		h.RTT, h.InputLead = p.rtt.SRTT(), p.arrival.Lead()
+		p.mu.Unlock()
+		h.Timing, h.SendDelay = true, max(sendDelay, 0)
+	}
+	return h
 }
 
 // newResumeToken returns an unguessable token that gives a dropped player

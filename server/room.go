@@ -367,7 +367,7 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 			r.groups[g].data = r.enc.AppendDelta(r.groups[g].data[:0], base, frame)
 			r.stats.encodings++
 		}
-		h := p.header(key.baseline, now-due)
+		h := p.header(cur.Tick, key.baseline, now-due)
 		r.head = delta.AppendHeader(r.head[:0], cur.Tick, &h)
 		b := c.mb.get()
 		b.data = protocol.AppendSnapshot(b.data[:0], cur.Tick, r.head, r.groups[g].data)

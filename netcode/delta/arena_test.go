@@ -66,6 +66,8 @@ func BenchmarkArenaPeer(b *testing.B) {
 				for j := age; j < len(frames); j++ {
 					h := typicalHeader
 					h.Baseline, h.LastInput = frames[j-age].Tick, frames[j].Tick
+					// As the server does: timing every fourth snapshot.
+					h.Timing = frames[j].Tick%4 == 0
 					buf = AppendHeader(buf[:0], frames[j].Tick, &h)
 					head := len(buf)
 					buf = enc.AppendDelta(buf, &frames[j-age], &frames[j])

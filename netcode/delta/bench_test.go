@@ -32,7 +32,7 @@ var benchScenarios = []benchScenario{
 }
 
 // typicalHeader is what a loopback player's header holds.
-var typicalHeader = Header{Baseline: 1, LastInput: 1, RTT: 2 * time.Millisecond, InputLead: 4 * time.Millisecond, SendDelay: 300 * time.Microsecond}
+var typicalHeader = Header{Baseline: 1, LastInput: 1, Timing: true, RTT: 2 * time.Millisecond, InputLead: 4 * time.Millisecond, SendDelay: 300 * time.Microsecond}
 
 // BenchmarkFormats compares entity-delta layouts on the scenarios, encoding
 // every tick of 30 s against the frame `age` ticks older (the acked

@@ -59,7 +59,7 @@ func FuzzDecodeDelta(f *testing.F) {
 // FuzzParseHeader checks the header parser never panics and that what it
 // accepts round-trips (AppendHeader output is canonical, so compare values).
 func FuzzParseHeader(f *testing.F) {
-	f.Add(uint32(1000), AppendHeader(nil, 1000, &Header{Baseline: 997, LastInput: 1000, RTT: 30e6, InputLead: -2e6}))
+	f.Add(uint32(1000), AppendHeader(nil, 1000, &Header{Baseline: 997, LastInput: 1000, Timing: true, RTT: 30e6, InputLead: -2e6}))
 	f.Add(uint32(1), AppendHeader(nil, 1, &Header{}))
 	f.Add(uint32(5), []byte{0x80, 0x80})
 	f.Fuzz(func(t *testing.T, tick uint32, body []byte) {

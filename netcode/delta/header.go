@@ -20,6 +20,11 @@ type Header struct {
 	// InputRepeated is set when no fresh input arrived for this tick and the
 	// server repeated the last one.
 	InputRepeated bool
+	// Timing says RTT, InputLead and SendDelay are present. They change
+	// slowly and cost 3-4 bytes, a tenth of a steady-state snapshot, so the
+	// server sends them only every few snapshots; without Timing they are
+	// zero on the wire and a client keeps the last ones it got.
+	Timing bool
 	// RTT is the server's smoothed round-trip time to this player.
 	RTT time.Duration
 	// InputLead is how long before their tick was due this player's inputs
@@ -42,14 +47,16 @@ const (
 	headerLastIsTick   = 1 << 1 // LastInput == tick (the usual case): nothing follows
 	headerLastExplicit = 2 << 1 // zigzag(tick-LastInput) follows
 	headerLastMask     = 3 << 1 // neither bit: LastInput is 0
-	headerFlagBits     = 3
+	headerTiming       = 1 << 3 // RTT, InputLead and SendDelay follow
+	headerFlagBits     = 4
 )
 
 // AppendHeader appends h for the snapshot of tick to dst. It is byte-aligned
-// varints, typically 4-5 bytes: (tick-Baseline)<<3|flags, zigzag
-// (tick-LastInput) unless LastInput is 0 or tick (a flag says which), RTT,
-// zigzag InputLead and SendDelay in HeaderUnit. A Baseline not below tick is written as 0 (full), and
-// durations are clamped to what the wire holds.
+// varints, one byte in the usual case: (tick-Baseline)<<4|flags, zigzag
+// (tick-LastInput) unless LastInput is 0 or tick (a flag says which), then
+// with Timing: RTT, zigzag InputLead and SendDelay in HeaderUnit (3-5 more
+// bytes). A Baseline not below tick is written as 0 (full), and durations
+// are clamped to what the wire holds.
 func AppendHeader(dst []byte, tick sim.Tick, h *Header) []byte {
 	var first uint64
 	if h.Baseline != 0 && h.Baseline < tick {
@@ -57,6 +64,9 @@ func AppendHeader(dst []byte, tick sim.Tick, h *Header) []byte {
 	}
 	if h.InputRepeated {
 		first |= headerRepeated
+	}
+	if h.Timing {
+		first |= headerTiming
 	}
 	switch h.LastInput {
 	case 0:
@@ -69,9 +79,11 @@ func AppendHeader(dst []byte, tick sim.Tick, h *Header) []byte {
 	if first&headerLastMask == headerLastExplicit {
 		dst = binary.AppendVarint(dst, int64(tick)-int64(h.LastInput))
 	}
-	dst = binary.AppendUvarint(dst, uint64(units(max(h.RTT, 0))))
-	dst = binary.AppendVarint(dst, units(h.InputLead))
-	dst = binary.AppendUvarint(dst, uint64(units(max(h.SendDelay, 0))))
+	if h.Timing {
+		dst = binary.AppendUvarint(dst, uint64(units(max(h.RTT, 0))))
+		dst = binary.AppendVarint(dst, units(h.InputLead))
+		dst = binary.AppendUvarint(dst, uint64(units(max(h.SendDelay, 0))))
+	}
 	return dst
 }
 
@@ -115,6 +127,10 @@ func ParseHeader(tick sim.Tick, body []byte) (Header, []byte, error) {
 		h.LastInput = sim.Tick(last)
 	case headerLastMask:
 		return Header{}, nil, malformed("header: unknown flags")
+	}
+	h.Timing = first&headerTiming != 0
+	if !h.Timing {
+		return h, rest, nil
 	}
 	rtt, ok1 := uvarint(&rest)
 	lead, ok2 := varint(&rest)

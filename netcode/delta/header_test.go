@@ -1,6 +1,7 @@
 package delta
 
 import (
+	"encoding/binary"
 	"testing"
 	"time"
 
@@ -18,13 +19,14 @@ func TestHeaderRoundTrip(t *testing.T) {
 		h       Header
 		maxSize int
 	}{
-		{"first full snapshot", 1, Header{}, 4},
-		{"typical loopback", 1000, Header{Baseline: 998, LastInput: 1000, RTT: 1200 * time.Microsecond,
+		{"first full snapshot", 1, Header{}, 1},
+		{"steady state, no timing", 1000, Header{Baseline: 999, LastInput: 1000}, 1},
+		{"typical loopback", 1000, Header{Baseline: 998, LastInput: 1000, Timing: true, RTT: 1200 * time.Microsecond,
 			InputLead: 3 * time.Millisecond, SendDelay: 300 * time.Microsecond}, 4},
-		{"input repeated", 1000, Header{Baseline: 999, LastInput: 998, InputRepeated: true, RTT: time.Millisecond}, 5},
-		{"typical internet", 90000, Header{Baseline: 89996, LastInput: 90001, InputRepeated: true, RTT: 95 * time.Millisecond,
+		{"input repeated", 1000, Header{Baseline: 999, LastInput: 998, InputRepeated: true, Timing: true, RTT: time.Millisecond}, 5},
+		{"typical internet", 90000, Header{Baseline: 89996, LastInput: 90001, InputRepeated: true, Timing: true, RTT: 95 * time.Millisecond,
 			InputLead: -12 * time.Millisecond, SendDelay: 2 * time.Millisecond}, 8},
-		{"extremes", 1<<32 - 1, Header{Baseline: 1, LastInput: 1<<32 - 1, RTT: 400000 * time.Second,
+		{"extremes", 1<<32 - 1, Header{Baseline: 1, LastInput: 1<<32 - 1, Timing: true, RTT: 400000 * time.Second,
 			InputLead: -400000 * time.Second, SendDelay: 400000 * time.Second}, 40},
 	}
 	for _, tc := range cases {
@@ -43,10 +45,10 @@ func TestHeaderRoundTrip(t *testing.T) {
 
 func TestHeaderRoundsAndClamps(t *testing.T) {
 	t.Parallel()
-	h := Header{Baseline: 50, RTT: 149 * time.Microsecond, InputLead: -151 * time.Microsecond, SendDelay: -time.Second}
+	h := Header{Baseline: 50, Timing: true, RTT: 149 * time.Microsecond, InputLead: -151 * time.Microsecond, SendDelay: -time.Second}
 	got, _, err := ParseHeader(40, AppendHeader(nil, 40, &h))
 	require.NoError(t, err)
-	assert.Equal(t, Header{Baseline: 0, RTT: 100 * time.Microsecond, InputLead: -200 * time.Microsecond}, got,
+	assert.Equal(t, Header{Baseline: 0, Timing: true, RTT: 100 * time.Microsecond, InputLead: -200 * time.Microsecond}, got,
 		"a baseline not before the tick means full; durations round to 100us; negative delays clamp to 0")
 }
 
@@ -58,14 +60,14 @@ func TestParseHeaderRejects(t *testing.T) {
 		body []byte
 	}{
 		{"empty", 10, nil},
-		{"baseline at tick 0", 10, []byte{10 << headerFlagBits, 0, 0, 0}},
-		{"baseline before tick 0", 10, []byte{11 << headerFlagBits, 0, 0, 0}},
+		{"baseline at tick 0", 10, binary.AppendUvarint(nil, 10<<headerFlagBits)},
+		{"baseline before tick 0", 10, binary.AppendUvarint(nil, 11<<headerFlagBits)},
 		{"last input at 0", 10, []byte{headerLastExplicit, 20, 0, 0, 0}},
 		{"unknown flags", 10, []byte{headerLastMask, 0, 0, 0}},
 		{"truncated varint", 10, []byte{0x80}},
-		{"missing timing", 10, []byte{4}},
-		{"overlong varint", 10, []byte{0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0}},
-		{"rtt too large", 10, []byte{0, 0x80, 0x80, 0x80, 0x80, 0x20, 0, 0}},
+		{"missing timing", 10, []byte{headerTiming}},
+		{"overlong varint", 10, []byte{headerTiming, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0}},
+		{"rtt too large", 10, []byte{headerTiming, 0x80, 0x80, 0x80, 0x80, 0x20, 0, 0}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
