@@ -23,6 +23,8 @@ var (
 	ErrClosed = errors.New("netcode: client closed")
 	// ErrUnexpectedMessage means the server sent something out of turn.
 	ErrUnexpectedMessage = errors.New("netcode: unexpected message")
+	// ErrServerSilent means nothing came from the server for DeadAfter.
+	ErrServerSilent = errors.New("netcode: nothing heard from the server")
 )
 
 // CloseError is why the server ended the connection: the code and reason of
@@ -73,6 +75,10 @@ type Options struct {
 	// ReconnectWithin (default 30s); only then do Done and Err report.
 	Reconnect       bool
 	ReconnectWithin time.Duration
+	// DeadAfter is how long the server may stay silent before the client
+	// gives up on the connection (and, with Reconnect, dials again).
+	// Default 5s; negative never.
+	DeadAfter time.Duration
 }
 
 // Snapshot is one decoded tick of the world as this player sees it.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -89,6 +90,9 @@ func (o *Options) withDefaults() Options {
 	}
 	if r.ReconnectWithin <= 0 {
 		r.ReconnectWithin = 30 * time.Second
+	}
+	if r.DeadAfter == 0 {
+		r.DeadAfter = 5 * time.Second
 	}
 	return r
 }
@@ -182,14 +186,45 @@ func (c *Client) run(ws *websocket.Conn) {
 	}
 }
 
-// readLoop handles every message on ws until it fails.
+// readLoop handles every message on ws until it fails. A watchdog ends the
+// connection when the server has been silent for Options.DeadAfter: a
+// playing server sends snapshots every tick and pings every second, so
+// silence means a dead path (a black hole sends no reset, and TCP alone
+// would wait minutes to notice).
 func (c *Client) readLoop(ws *websocket.Conn) error {
+	var lastHeard atomic.Int64
+	var silent atomic.Bool
+	lastHeard.Store(int64(c.now()))
+	if c.opts.DeadAfter > 0 {
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(c.opts.DeadAfter / 4)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if c.now()-time.Duration(lastHeard.Load()) > c.opts.DeadAfter {
+						silent.Store(true)
+						ws.CloseNow()
+						return
+					}
+				}
+			}
+		}()
+	}
 	for {
 		mt, msg, err := c.readMessage(c.ctx, ws)
 		if err != nil {
+			if silent.Load() {
+				return fmt.Errorf("%w for %s", ErrServerSilent, c.opts.DeadAfter)
+			}
 			return err
 		}
 		now := c.now()
+		lastHeard.Store(int64(now))
 		switch mt {
 		case wire.MessageTypeSnapshot:
 			if err := c.handleSnapshot(msg, now); err != nil {

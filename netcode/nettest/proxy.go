@@ -1,6 +1,8 @@
 package nettest
 
 import (
+	"errors"
+	"io"
 	"math/rand/v2"
 	"net"
 	"sync"
@@ -22,6 +24,7 @@ type LatencyProxy struct {
 	rng    *rand.Rand
 	conns  map[net.Conn]struct{}
 	closed bool
+	quit   chan struct{} // closed by Close: pending deliveries are dropped
 	wg     sync.WaitGroup
 }
 
@@ -39,6 +42,7 @@ func NewLatencyProxy(target string, rtt, jitter time.Duration) (*LatencyProxy, e
 		jitter: jitter,
 		rng:    rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x7157)),
 		conns:  make(map[net.Conn]struct{}),
+		quit:   make(chan struct{}),
 	}
 	p.wg.Add(1)
 	go p.accept()
@@ -55,10 +59,26 @@ func (p *LatencyProxy) SetLatency(rtt, jitter time.Duration) {
 	p.mu.Unlock()
 }
 
+// ResetConns closes every proxied connection at once, as a network failure
+// would, and goes on accepting new ones.
+func (p *LatencyProxy) ResetConns() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for c := range p.conns {
+		if tcp, ok := c.(*net.TCPConn); ok {
+			tcp.SetLinger(0) // a reset, not a polite FIN
+		}
+		c.Close()
+	}
+}
+
 // Close stops accepting, closes every proxied connection and waits for the
 // proxy's goroutines.
 func (p *LatencyProxy) Close() error {
 	p.mu.Lock()
+	if !p.closed {
+		close(p.quit)
+	}
 	p.closed = true
 	for c := range p.conns {
 		c.Close()
@@ -126,21 +146,30 @@ type chunk struct {
 }
 
 // pipe copies src to dst through a delay line: a reader stamps each chunk
-// with its delivery time, a writer sleeps until then. When either side
-// ends, both connections close.
+// with its delivery time, a writer waits until then. When either side
+// ends, both connections close; data still in the line is delivered on a
+// clean end (EOF) and dropped on a reset or when the proxy closes.
 func (p *LatencyProxy) pipe(src, dst net.Conn) {
 	defer p.wg.Done()
 	line := make(chan chunk, 4096)
+	abort := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		timer := time.NewTimer(0)
+		defer timer.Stop()
 		for c := range line {
 			if wait := time.Until(c.at); wait > 0 {
-				time.Sleep(wait)
+				timer.Reset(wait)
+				select {
+				case <-timer.C:
+				case <-abort:
+					return
+				case <-p.quit:
+					return
+				}
 			}
 			if _, err := dst.Write(c.data); err != nil {
-				for range line {
-				}
 				return
 			}
 		}
@@ -158,7 +187,10 @@ func (p *LatencyProxy) pipe(src, dst net.Conn) {
 			line <- chunk{data: append([]byte(nil), buf[:n]...), at: at}
 		}
 		if err != nil {
-			break // EOF, reset or closed: the proxy passes the end on
+			if !errors.Is(err, io.EOF) {
+				close(abort) // a reset or a close: what is in flight is lost
+			}
+			break
 		}
 	}
 	close(line)
