@@ -9,12 +9,16 @@ TEST_FUZZTIME ?= 3s
 WASM_EXEC := $(shell $(GO) env GOROOT)/lib/wasm/go_js_wasm_exec
 BIN      := bin
 
+# toxiproxy (fault-injection tests), pinned and built into bin/tools.
+TOXIPROXY_VERSION := v2.12.0
+TOXIPROXY := $(BIN)/tools/toxiproxy-server
+
 # Packages that must compute bit-identical results in the browser: their
 # tests also run under js/wasm (in Node).
 WASM_TEST_PKGS := ./sim/... ./netcode/delta/... ./netcode/timing/... ./netcode/predict/...
 
 .PHONY: all run build test test-go test-wasm fuzz-short fuzz schema schema-check \
-	bench vet fmt-check deps ci clean
+	bench vet fmt-check deps toxiproxy ci clean
 .PHONY: wasm demo
 
 all: build
@@ -66,8 +70,8 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./netcode/... ./sim/...
 
-test-go:
-	$(GO) test -race -count=1 ./...
+test-go: $(TOXIPROXY)
+	TICKWIRE_TOXIPROXY=$(CURDIR)/$(TOXIPROXY) $(GO) test -race -count=1 ./...
 
 test-wasm:
 	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec="$(WASM_EXEC)" $(WASM_TEST_PKGS)
@@ -118,6 +122,14 @@ fmt-check:
 ## deps: install the system packages tests need, when missing (Debian)
 deps:
 	@./.ci/deps.sh
+
+## toxiproxy: build the pinned toxiproxy server the fault tests drive
+toxiproxy: $(TOXIPROXY)
+
+$(TOXIPROXY):
+	@mkdir -p $(BIN)/tools/.toxiproxy
+	GOBIN=$(CURDIR)/$(BIN)/tools/.toxiproxy $(GO) install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+	mv $(BIN)/tools/.toxiproxy/server $@
 
 ## ci: what .ci/run runs
 ci: fmt-check schema-check test
