@@ -306,11 +306,13 @@ func (c *Client) flushLocked(now time.Duration) error {
 	c.frame.Inputs = append(c.frame.Inputs[:0], c.pending...)
 	c.out = protocol.AppendInputFrame(c.out[:0], &c.frame)
 	c.stats.FramesSent++
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	// A write under c.mu: the reader goroutine does not write under it,
-	// so this cannot deadlock, and it keeps frames in label order.
-	return c.ws.Write(ctx, websocket.MessageBinary, c.out)
+	// so this cannot deadlock, and it keeps frames in label order. No
+	// deadline: a cancellable context costs a timer per frame (measured:
+	// a fifth of a bot's CPU), and a write that never completes means a
+	// dead path, which the silence watchdog (DeadAfter) or Close ends by
+	// closing the connection under it.
+	return c.ws.Write(context.Background(), websocket.MessageBinary, c.out)
 }
 
 // SetViewTime tells the client which server time the game rendered the

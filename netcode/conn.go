@@ -216,7 +216,10 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 		}()
 	}
 	for {
-		mt, msg, err := c.readMessage(c.ctx, ws)
+		// Background, not c.ctx: a cancellable context makes the library
+		// arm a timer per message; Close and Drop end reads by closing
+		// the connection instead.
+		mt, msg, err := c.readMessage(context.Background(), ws)
 		if err != nil {
 			if silent.Load() {
 				return fmt.Errorf("%w for %s", ErrServerSilent, c.opts.DeadAfter)
