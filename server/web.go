@@ -86,6 +86,9 @@ func serveWebFile(w http.ResponseWriter, r *http.Request, dir string) {
 			defer gz.Close()
 			f, info, etagSuffix = gz, gzInfo, "-gzip"
 			h.Set("Content-Encoding", "gzip")
+			// ServeContent leaves the length out once an encoding is
+			// set; the browser wants it to show download progress.
+			h.Set("Content-Length", strconv.FormatInt(info.Size(), 10))
 		}
 	}
 	h.Set("ETag", fmt.Sprintf(`"%x-%x%s"`, info.ModTime().UnixNano(), info.Size(), etagSuffix))

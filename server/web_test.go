@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -125,6 +126,7 @@ func TestWebHandlerServesPrecompressed(t *testing.T) {
 			body := readBody(t, resp)
 			if tt.wantGzip {
 				assert.Equal(t, "gzip", resp.Header.Get("Content-Encoding"))
+				assert.Equal(t, strconv.Itoa(len(body)), resp.Header.Get("Content-Length"))
 				assert.Equal(t, tt.wantBody, gunzip(t, body))
 			} else {
 				assert.Empty(t, resp.Header.Get("Content-Encoding"))
