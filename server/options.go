@@ -69,8 +69,9 @@ type Options struct {
 	// InputRate is the sustained number of messages per second a player may
 	// send, and InputBurst how many above that rate a burst may hold: a
 	// token bucket, so a client catching up after a stall is fine and a
-	// flood is closed with 1008. Defaults: 4× the tick rate, and 2 s of
-	// ticks.
+	// flood is closed with 1008. Defaults: 4× the tick rate, and 5 s of
+	// ticks (a client whose frames piled up behind a stalled network or a
+	// starved server arrives all at once, and is not a flood).
 	InputRate  float64
 	InputBurst int
 	// IdleTimeout closes (4006) a connection that has sent nothing for this
@@ -123,6 +124,11 @@ type Options struct {
 	// same file delivers what the last one could not. Default "": results
 	// wait in memory only.
 	OutboxPath string
+	// Agones, when set, reports the process's life cycle to the Agones SDK
+	// server of its GameServer: Ready once Serve listens, Health while
+	// alive, room and seat counts, Shutdown after a drain (see
+	// AgonesOptions). Default nil: no Agones.
+	Agones *AgonesOptions
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -149,7 +155,7 @@ func (o *Options) withDefaults() Options {
 	setDefault(&r.MaxConnsPerIP, 64)
 	setDefault(&r.MaxRooms, 1000)
 	setDefault(&r.InputRate, float64(4*r.TickRate))
-	setDefault(&r.InputBurst, 2*r.TickRate)
+	setDefault(&r.InputBurst, 5*r.TickRate)
 	setDefault(&r.IdleTimeout, 10*time.Second)
 	setDefault(&r.MaxNameLen, 32)
 	setDefault(&r.MaxRoomNameLen, 64)

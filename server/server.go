@@ -42,7 +42,12 @@ type Server struct {
 	rooms   *directory
 	nextPID atomic.Uint32
 	metrics *metrics
-	hosting hosting // rooms API, reservations, matchmaking, results
+	hosting hosting    // rooms API, reservations, matchmaking, results
+	agones  *agonesSDK // nil without Options.Agones
+
+	// heartbeat is the server time (ns) of the janitor's last sweep: proof
+	// of life for the Agones Health reports.
+	heartbeat atomic.Int64
 
 	// wg counts every goroutine the server started: rooms, connections.
 	wg       sync.WaitGroup
@@ -66,6 +71,7 @@ func New(opts *Options) *Server {
 	s.metrics = newMetrics(s)
 	s.goroutine(s.janitor)
 	s.initHosting()
+	s.agones = newAgonesSDK(s, o.Agones)
 	s.games["arena"] = func(cfg sim.Config) (Game, error) { return arena.New(cfg) }
 	s.games["tag"] = func(cfg sim.Config) (Game, error) { return tag.New(cfg) }
 	return s
@@ -175,6 +181,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	}
 	s.httpSrv = hs
 	s.mu.Unlock()
+	s.agones.start() // Ready: the listener is open
 	tls := s.opts.TLSCertFile != "" && s.opts.TLSKeyFile != ""
 	s.log.Info("listening", "addr", ln.Addr().String(), "tls", tls, "tick_rate", s.opts.TickRate)
 	if len(s.opts.AuthSecret) == 0 && !isLoopback(ln.Addr()) {
@@ -214,6 +221,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	select {
 	case <-done:
 		s.closeHosting()
+		s.agones.finish() // Shutdown, after every player was told
 		return err
 	case <-ctx.Done():
 		s.Close()
@@ -237,6 +245,7 @@ func (s *Server) Close() error {
 	s.rooms.closeConnsNow()
 	s.wg.Wait()
 	s.closeHosting()
+	s.agones.finish()
 	return err
 }
 
@@ -262,9 +271,10 @@ func (s *Server) isClosing() bool {
 // One sweep a fraction of the timeout apart costs less than a read deadline
 // (a timer) per connection per message.
 func (s *Server) janitor() {
-	t := time.NewTicker(max(s.opts.IdleTimeout/4, 10*time.Millisecond))
+	t := time.NewTicker(s.janitorPeriod())
 	defer t.Stop()
 	for {
+		s.heartbeat.Store(int64(s.now()))
 		select {
 		case <-t.C:
 			s.rooms.sweepIdle(s.now() - s.opts.IdleTimeout)
@@ -272,6 +282,11 @@ func (s *Server) janitor() {
 			return
 		}
 	}
+}
+
+// janitorPeriod is how often the janitor sweeps (and beats).
+func (s *Server) janitorPeriod() time.Duration {
+	return max(s.opts.IdleTimeout/4, 10*time.Millisecond)
 }
 
 // go starts f as a goroutine the server owns and waits for on shutdown.

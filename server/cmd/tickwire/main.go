@@ -7,7 +7,10 @@
 // upper case with dashes as underscores (-tick-rate: TICKWIRE_TICK_RATE); a
 // flag given on the command line wins over the environment. SIGINT or
 // SIGTERM shut the server down gracefully: it stops accepting, tells every
-// player why (status 1001), and exits within -shutdown-timeout.
+// player why (status 1001), and exits within -shutdown-timeout. In an
+// Agones pod (AGONES_SDK_HTTP_PORT set) or with -agones it also reports its
+// life cycle to the Agones SDK sidecar: Ready, Health, its rooms and free
+// seats, and Shutdown once the drain is over.
 package main
 
 import (
@@ -42,6 +45,7 @@ type config struct {
 	addr            string
 	tickRate        int
 	maxPlayers      int
+	maxConnsPerIP   int
 	npcs            int
 	logLevel        string
 	webDir          string
@@ -56,6 +60,7 @@ type config struct {
 	webhook         string
 	webhookSecret   string
 	reservationTTL  time.Duration
+	agones          bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -65,6 +70,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "`address` to listen on")
 	fs.IntVar(&c.tickRate, "tick-rate", 30, "simulation and snapshot rate, in `Hz`")
 	fs.IntVar(&c.maxPlayers, "max-players", 16, "most players in one room")
+	fs.IntVar(&c.maxConnsPerIP, "max-conns-per-ip", 64, "most connections from one remote address (raise it behind a proxy or for local load tests)")
 	fs.IntVar(&c.npcs, "npcs", 24, "NPCs in each arena room (0 for none)")
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.webDir, "web", "", "`directory` served at / (the browser demo built by make wasm); empty serves no page")
@@ -79,6 +85,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.webhook, "webhook", "", "`URL` that receives every match result as a signed JSON POST, retried until it answers 2xx")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "`secret` webhook bodies are signed with (HMAC-SHA256); default the -api-key")
 	fs.DurationVar(&c.reservationTTL, "reservation-ttl", 15*time.Second, "how long a reserved seat waits for its player")
+	fs.BoolVar(&c.agones, "agones", os.Getenv("AGONES_SDK_HTTP_PORT") != "", "report the life cycle to the Agones SDK server at localhost:$AGONES_SDK_HTTP_PORT (Ready, Health, room and seat counts, Shutdown); default on when that variable is set")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tickwire [flags]\n\n"+
 			"Runs a tickwire game server: WebSocket players on /ws, the arena demo game by default.\n"+
@@ -160,10 +167,11 @@ func run(args []string, stderr io.Writer) error {
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	srv := server.New(&server.Options{
+	opts := &server.Options{
 		Addr:           c.addr,
 		TickRate:       c.tickRate,
 		MaxPlayers:     c.maxPlayers,
+		MaxConnsPerIP:  c.maxConnsPerIP,
 		GameParams:     map[string]string{"npcs": strconv.Itoa(c.npcs)},
 		WebDir:         c.webDir,
 		Pprof:          c.pprof,
@@ -177,7 +185,11 @@ func run(args []string, stderr io.Writer) error {
 		WebhookSecret:  []byte(c.webhookSecret),
 		ReservationTTL: c.reservationTTL,
 		Logger:         log,
-	})
+	}
+	if c.agones {
+		opts.Agones = &server.AgonesOptions{}
+	}
+	srv := server.New(opts)
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
