@@ -1,3 +1,7 @@
+//go:build !js
+
+// The client tests run a real server, which does not build for js/wasm.
+
 package netcode_test
 
 import (
