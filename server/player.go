@@ -17,11 +17,14 @@ import (
 // more lead than any sane connection needs.
 const inputWindow = 64
 
-// inputSlot holds the input for one tick, and when it arrived.
+// inputSlot holds the input for one tick, when it arrived, and the view
+// time the client claimed in the frame that brought it: a shot is judged
+// by what the shooter saw when it fired, not by a later frame's claim.
 type inputSlot struct {
 	tick    sim.Tick
 	input   sim.Input
 	arrived time.Duration
+	claim   sim.TickTime
 }
 
 // player is a seat in a room. The fields under mu are written by the
@@ -95,7 +98,7 @@ func (p *player) pushInputs(f *protocol.InputFrame, now time.Duration) {
 		case in.Tick > current+inputWindow:
 			p.early++
 		default:
-			p.slots[in.Tick%inputWindow] = inputSlot{tick: in.Tick, input: in.Input, arrived: now}
+			p.slots[in.Tick%inputWindow] = inputSlot{tick: in.Tick, input: in.Input, arrived: now, claim: f.ViewTime}
 		}
 	}
 }
@@ -120,6 +123,9 @@ func (p *player) takeInput(t sim.Tick, r *room) sim.PlayerInput {
 		p.lastApplied = t
 	}
 	claim := p.viewClaim
+	if p.fresh {
+		claim = s.claim
+	}
 	srtt, rttvar := p.rtt.SRTT(), p.rtt.RTTVar()
 	p.mu.Unlock()
 	if !p.fresh {
