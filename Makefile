@@ -115,6 +115,16 @@ loadtest:
 	$(GO) build -o $(BIN)/loadbots ./loadbots
 	BIN=$(BIN) OUT=$(BIN)/loadtest ./loadbots/loadtest.sh $(LOADTEST_BOTS)
 
+## soak: $(SOAK_BOTS) bots with churn for $(SOAK_DURATION); server goroutines, heap, RSS must stay flat (not part of test)
+SOAK_DURATION ?= 10m
+SOAK_BOTS     ?= 1000
+SOAK_CHURN    ?= 10
+.PHONY: soak
+soak:
+	$(GO) build -o $(BIN)/tickwire ./server/cmd/tickwire
+	$(GO) build -o $(BIN)/loadbots ./loadbots
+	BIN=$(BIN) OUT=$(BIN)/soak SOAK_DURATION=$(SOAK_DURATION) SOAK_BOTS=$(SOAK_BOTS) SOAK_CHURN=$(SOAK_CHURN) ./loadbots/soak.sh
+
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi

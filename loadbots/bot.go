@@ -51,6 +51,8 @@ type bot struct {
 	lastInputSeen sim.Tick
 
 	// Shared.
+	retired   atomic.Bool // churned out: its seat went to a new bot
+	counted   atomic.Bool // counted in measures.connected
 	sent      [sentRing]sentSlot
 	headerRTT atomic.Int64  // the server's RTT estimate from the newest header, ns
 	repeats   atomic.Uint32 // snapshots whose header said our input was repeated
@@ -85,7 +87,7 @@ func (b *bot) redraw(now time.Duration) {
 // input tick(s) now due and sends one frame, which also acknowledges the
 // newest snapshot. It reports false once the connection has ended.
 func (b *bot) step(now time.Duration) bool {
-	if b.dead {
+	if b.dead || b.retired.Load() {
 		return false
 	}
 	if now >= b.nextRedraw {
@@ -105,7 +107,9 @@ func (b *bot) step(now time.Duration) bool {
 	}
 	if err := b.client.SendInputs(b.batch); err != nil {
 		b.dead = true
-		b.sw.botLost(b, err)
+		if !b.retired.Load() {
+			b.sw.botLost(b, err)
+		}
 		return false
 	}
 	b.lastLabel = to

@@ -20,7 +20,7 @@ type config struct {
 	Duration   time.Duration // the measurement window
 	Warmup     time.Duration // after the last bot joined, before the window
 	Ramp       float64       // bots dialled per second; 0: as fast as the server accepts
-	Scenario   string        // "peer"
+	Scenario   string        // "peer" or "accuracy"
 	JSONPath   string        // report as JSON here, if set
 	HTMLPath   string        // report as a page here, if set
 	MetricsURL string        // the server's /metrics; "" derives it from URL, "off" disables
@@ -29,6 +29,15 @@ type config struct {
 	RoomPrefix string        // room names are RoomPrefix + index; "" picks a fresh prefix
 	// Params override or add to the scenario's room parameters.
 	Params map[string]string
+	// RTT and Jitter are the round trip and jitter the accuracy scenario
+	// injects with its in-process proxy (main's defaults: 150ms, 10ms).
+	RTT, Jitter time.Duration
+	// Churn is how many bots a second leave and rejoin (the same seat,
+	// a new connection) during the run; 0 none.
+	Churn float64
+	// Soak samples the server's goroutines, heap and RSS through the
+	// window and reports whether they stayed flat.
+	Soak bool
 
 	// Sample is how often the timeline and the progress line update.
 	// Default 1s.
@@ -89,22 +98,31 @@ var scenarios = map[string]scenario{
 		RedrawMax:       1500 * time.Millisecond,
 		FireProbability: 0.5,
 	},
-}
-
-// plannedScenarios are named in the issues but not built yet; asking for
-// one says so instead of "unknown".
-var plannedScenarios = map[string]string{
-	"accuracy": "the lag-compensation accuracy scenario belongs to the latency issue and is not built yet",
+	// accuracy measures lag compensation (issue 4): rooms of one shooter
+	// and one strafing target in a 600 x 600 arena, so the target is
+	// always in range (1000 > the diagonal); no damage, so nobody dies
+	// and respawns mid-measurement. lagcomp is set per run (on, then off).
+	"accuracy": {
+		Name:     "accuracy",
+		RoomSize: 2,
+		Params: map[string]string{
+			"npcs":        "0",
+			"speed":       "200",
+			"width":       "600",
+			"height":      "600",
+			"cooldown_ms": "500",
+			"range":       "1000",
+			"hit_radius":  "20",
+			"damage":      "0",
+		},
+	},
 }
 
 func lookupScenario(name string) (scenario, error) {
 	if s, ok := scenarios[name]; ok {
 		return s, nil
 	}
-	if why, ok := plannedScenarios[name]; ok {
-		return scenario{}, fmt.Errorf("%w %q: %s", ErrUnsupportedScenario, name, why)
-	}
-	return scenario{}, fmt.Errorf("%w %q (known: peer)", ErrUnsupportedScenario, name)
+	return scenario{}, fmt.Errorf("%w %q (known: peer, accuracy)", ErrUnsupportedScenario, name)
 }
 
 // check validates c and fills its defaults.
@@ -140,8 +158,8 @@ func (c *config) check() (scenario, error) {
 	if c.Duration <= 0 {
 		return sc, fmt.Errorf("-duration %v: want a positive duration", c.Duration)
 	}
-	if c.Warmup < 0 || c.Ramp < 0 {
-		return sc, errors.New("-warmup and -ramp must not be negative")
+	if c.Warmup < 0 || c.Ramp < 0 || c.Churn < 0 {
+		return sc, errors.New("-warmup, -ramp and -churn must not be negative")
 	}
 	if c.Sample <= 0 {
 		c.Sample = time.Second

@@ -54,6 +54,15 @@ func mainErr(args []string, stdout, stderr io.Writer) error {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if cfg.Scenario == "accuracy" {
+		rep, err := runAccuracy(ctx, cfg)
+		if rep != nil {
+			if werr := rep.writeTable(stdout); werr != nil && err == nil {
+				err = werr
+			}
+		}
+		return err
+	}
 	rep, err := run(ctx, cfg)
 	if rep != nil {
 		if werr := rep.writeTable(stdout); werr != nil && err == nil {
@@ -74,7 +83,11 @@ func parseFlags(args []string, stderr io.Writer) (c config, spread bool, profile
 	fs.DurationVar(&c.Duration, "duration", 20*time.Second, "length of the measurement window")
 	fs.DurationVar(&c.Warmup, "warmup", 5*time.Second, "wait after the last join before measuring")
 	fs.Float64Var(&c.Ramp, "ramp", 0, "bots joined per `second` (0: as fast as the server admits them)")
-	fs.StringVar(&c.Scenario, "scenario", "peer", "bot behaviour: peer")
+	fs.StringVar(&c.Scenario, "scenario", "peer", "bot behaviour: peer (the peers' workload) or accuracy (lag compensation, issue 4)")
+	fs.DurationVar(&c.RTT, "rtt", 150*time.Millisecond, "accuracy: the round trip the in-process proxy adds to the shooters' connections")
+	fs.DurationVar(&c.Jitter, "jitter", 10*time.Millisecond, "accuracy: the proxy's jitter (each direction's delay varies by ±jitter/2)")
+	fs.Float64Var(&c.Churn, "churn", 0, "bots a `second` that leave and rejoin during the run (soak)")
+	fs.BoolVar(&c.Soak, "soak", false, "sample the server's goroutines, heap and RSS through the window and report whether they stayed flat")
 	fs.StringVar(&c.JSONPath, "json", "", "write the report as JSON to `file`")
 	fs.StringVar(&c.HTMLPath, "html", "", "write the report as a self-contained page with charts to `file`")
 	fs.StringVar(&c.MetricsURL, "metrics", "", "the server's Prometheus `URL` (default: derived from -url; \"off\" for none)")
@@ -104,6 +117,11 @@ func parseFlags(args []string, stderr io.Writer) (c config, spread bool, profile
 	}
 	if fs.NArg() > 0 {
 		return c, false, "", fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	botsSet := false
+	fs.Visit(func(fl *flag.Flag) { botsSet = botsSet || fl.Name == "bots" })
+	if c.Scenario == "accuracy" && !botsSet {
+		c.Bots = 2 * accuracyPairsDefault
 	}
 	c.Progress = stderr
 	if f, ok := stderr.(*os.File); ok {

@@ -51,6 +51,7 @@ type report struct {
 	Errors              []errorCount   `json:"errors,omitempty"`
 	Warnings            []string       `json:"warnings,omitempty"`
 	Window              window         `json:"window"`
+	Soak                *soakReport    `json:"soak,omitempty"`
 	Timeline            []point        `json:"timeline"`
 }
 
@@ -192,6 +193,18 @@ func (r *report) writeTable(w io.Writer) error {
 		row("machine busy / softirq / other cores", fmt.Sprintf("%.3f / %.3f / %.3f", m.BusyCores, m.SoftIRQCores, m.OtherCores))
 	}
 	row("server ticks overrun, snapshots replaced", fmt.Sprintf("%s, %s", f(s.TicksOverrun), f(s.SnapshotsReplaced)))
+	if k := r.Soak; k != nil {
+		row("soak: churn / s, rejoined (failed, skipped)", fmt.Sprintf("%g, %d (%d, %d)", k.ChurnPerS, k.Rejoined, k.RejoinFailures, k.ChurnSkipped))
+		row("soak: bots connected start -> end", fmt.Sprintf("%d -> %d (%d samples, every %g s)", k.ConnectedStart, k.ConnectedEnd, k.Samples, k.SampleEveryS))
+		for _, x := range []struct {
+			name string
+			f    soakFigure
+		}{{"soak: server goroutines", k.Goroutines}, {"soak: server heap in use MB", k.HeapInuseMB},
+			{"soak: server GC target MB (live heap x2)", k.GCTargetMB}, {"soak: server RSS MB", k.RSSMB}} {
+			row(x.name, fmt.Sprintf("%g -> %g (max %g, %s): %s", x.f.Start, x.f.End, x.f.Max, x.f.Tolerance, flatWord(x.f.Flat)))
+		}
+		row("soak: verdict", k.Verdict)
+	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
@@ -202,6 +215,13 @@ func (r *report) writeTable(w io.Writer) error {
 		fmt.Fprintf(w, "WARNING: %s\n", warn)
 	}
 	return nil
+}
+
+func flatWord(flat bool) string {
+	if flat {
+		return "flat"
+	}
+	return "GREW"
 }
 
 func triple(p pct3) string {

@@ -29,6 +29,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
+	if sc.Name == "accuracy" {
+		return nil, fmt.Errorf("%w: accuracy runs through runAccuracy", ErrUnsupportedScenario)
+	}
 	if cfg.RoomPrefix == "" {
 		cfg.RoomPrefix = fmt.Sprintf("lb%x-", time.Now().UnixNano()&0xffffff)
 	}
@@ -56,11 +59,16 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	runErr := sw.dialAll(runCtx)
 	joined := sw.now()
+	var churning sync.WaitGroup
+	if runErr == nil {
+		churning.Go(func() { sw.churn(runCtx) })
+	}
 	var rep *report
 	if runErr == nil {
 		rep, runErr = measure(runCtx, sw, tl, probe, idle)
 	}
 	stopBots()
+	churning.Wait()
 	sw.stop()
 	stopSampling()
 	sampling.Wait()
@@ -133,10 +141,25 @@ func measure(ctx context.Context, sw *swarm, tl *timeline, probe *serverProbe, i
 	mach0, machErr := procstat.ReadMachine()
 	c0 := sw.counters()
 	tl.markWindow(c0.at, 0)
+	var soak *soakSampler
+	if cfg.Soak {
+		soak = startSoak(ctx, sw, probe, soakEvery(cfg.Duration))
+	}
 	// An interrupt (Ctrl-C) during the window still reports what was
 	// measured until then.
 	interrupted := sleep(ctx, cfg.Duration) != nil
 	c1 := sw.counters()
+	var soakRep *soakReport
+	if soak != nil {
+		soakRep = soakFigures(soak.stop(), soakEvery(cfg.Duration))
+		soakRep.ChurnPerS = cfg.Churn
+		soakRep.Rejoined = sw.m.rejoined.Load()
+		soakRep.RejoinFailures = sw.m.rejoinFailed.Load()
+		soakRep.ChurnSkipped = sw.m.churnSkipped.Load()
+		if !soakRep.Flat {
+			warnings = append(warnings, "soak: server resources not flat: "+soakRep.Verdict)
+		}
+	}
 	mach1, _ := procstat.ReadMachine()
 	srv1, errs := probe.read(context.WithoutCancel(ctx))
 	for _, e := range errs {
@@ -189,6 +212,7 @@ func measure(ctx context.Context, sw *swarm, tl *timeline, probe *serverProbe, i
 		Definitions:         theDefinitions,
 		Errors:              m.errorCounts(),
 		Window:              window{StartS: roundTo(c0.at.Seconds(), 2), EndS: roundTo(c1.at.Seconds(), 2)},
+		Soak:                soakRep,
 	}
 	rep.Failed = rep.DialFailures + rep.Disconnects
 	if machErr == nil {

@@ -41,6 +41,10 @@ type measures struct {
 
 	connected, dialFailed, dropped atomic.Int64
 
+	// Churn: bots that left and whose seat a new bot took, rejoins that
+	// failed, and churn beats skipped because too many were in flight.
+	rejoined, rejoinFailed, churnSkipped atomic.Int64
+
 	errMu  sync.Mutex
 	errors map[string]int // guarded by errMu
 }
@@ -112,7 +116,9 @@ func (sw *swarm) botLost(b *bot, err error) {
 	if cerr := b.client.Err(); cerr != nil {
 		err = cerr
 	}
-	sw.m.connected.Add(-1)
+	if b.counted.CompareAndSwap(true, false) {
+		sw.m.connected.Add(-1)
+	}
 	sw.m.dropped.Add(1)
 	sw.m.noteError(fmt.Errorf("bot lost: %w", err))
 }
@@ -194,6 +200,13 @@ func (sw *swarm) add(b *bot) {
 	sw.mu.Lock()
 	sw.bots = append(sw.bots, b)
 	sw.mu.Unlock()
+	sw.seat(b)
+}
+
+// seat counts a dialled bot in and hands it to its shard; from the next
+// tick it sends.
+func (sw *swarm) seat(b *bot) {
+	b.counted.Store(true)
 	sw.m.connected.Add(1)
 	sw.shards[b.idx%len(sw.shards)].add(b)
 }

@@ -51,23 +51,31 @@ func TestConfigDefaultsAndErrors(t *testing.T) {
 	assert.Equal(t, 1, c.Rooms)
 	assert.Equal(t, "https://example.test/metrics", c.MetricsURL)
 
+	c = config{URL: "ws://127.0.0.1:9/ws", Bots: 20, Duration: time.Second, Scenario: "accuracy"}
+	sc, err = c.check()
+	require.NoError(t, err)
+	assert.Equal(t, 10, c.Rooms, "accuracy plays in pairs")
+	assert.Equal(t, "0", sc.Params["damage"], "nobody dies mid-measurement")
+
 	for name, bad := range map[string]config{
 		"scheme":   {URL: "http://x/ws", Bots: 1, Duration: time.Second},
 		"bots":     {URL: "ws://x/ws", Bots: 0, Duration: time.Second},
 		"rooms":    {URL: "ws://x/ws", Bots: 2, Rooms: 3, Duration: time.Second},
 		"duration": {URL: "ws://x/ws", Bots: 1},
 		"scenario": {URL: "ws://x/ws", Bots: 1, Duration: time.Second, Scenario: "nope"},
+		"churn":    {URL: "ws://x/ws", Bots: 1, Duration: time.Second, Churn: -1},
 	} {
 		_, err := bad.check()
 		assert.Error(t, err, name)
 	}
 }
 
-func TestAccuracyScenarioIsClearlyUnsupported(t *testing.T) {
+func TestAccuracyIsNotAPeerRun(t *testing.T) {
 	t.Parallel()
-	_, err := run(t.Context(), config{URL: "ws://127.0.0.1:9/ws", Bots: 1, Duration: time.Second, Scenario: "accuracy"})
+	_, err := run(t.Context(), config{URL: "ws://127.0.0.1:9/ws", Bots: 2, Duration: time.Second, Scenario: "accuracy"})
 	require.ErrorIs(t, err, ErrUnsupportedScenario)
-	assert.Contains(t, err.Error(), "latency issue")
+	_, err = runAccuracy(t.Context(), config{URL: "ws://127.0.0.1:9/ws", Bots: 3, Duration: time.Second, Scenario: "accuracy"})
+	require.ErrorIs(t, err, errOddBots)
 }
 
 func TestPeerParamsMatchTheWorkload(t *testing.T) {
@@ -148,6 +156,25 @@ func TestParseFlags(t *testing.T) {
 	assert.Equal(t, 42, c.ServerPID)
 	assert.Equal(t, map[string]string{"lagcomp": "on"}, c.Params)
 	assert.True(t, spread, "spreading sources is the default")
+
+	assert.Equal(t, 150*time.Millisecond, c.RTT, "accuracy's default round trip")
+	assert.Equal(t, 10*time.Millisecond, c.Jitter)
+	assert.Zero(t, c.Churn)
+	assert.False(t, c.Soak)
+
+	c, _, _, err = parseFlags([]string{"-scenario", "accuracy", "-rtt", "250ms", "-jitter", "0s"}, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 2*accuracyPairsDefault, c.Bots, "accuracy without -bots: its own default")
+	assert.Equal(t, 250*time.Millisecond, c.RTT)
+	assert.Zero(t, c.Jitter)
+	c, _, _, err = parseFlags([]string{"-scenario", "accuracy", "-bots", "100"}, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 100, c.Bots, "an explicit -bots wins")
+	c, _, _, err = parseFlags([]string{"-churn", "10", "-soak"}, &stderr)
+	require.NoError(t, err)
+	assert.Equal(t, 10.0, c.Churn)
+	assert.True(t, c.Soak)
+	assert.Equal(t, 100, c.Bots, "the peer default")
 
 	_, _, _, err = parseFlags([]string{"-h"}, &stderr)
 	assert.ErrorIs(t, err, flag.ErrHelp)
