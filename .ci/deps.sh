@@ -2,7 +2,8 @@
 # Installs the system packages the test suite needs, when any is missing:
 # Node (Go's js/wasm test runner), Chromium (browser tests), Xvfb and the X/GL
 # runtime libraries (the desktop demo client), cmake and a C++ compiler (to
-# build flatc for `make schema`). Debian only; does nothing when all is there.
+# build flatc for `make schema`), redis-server (the cluster directory
+# tests). Debian only; does nothing when all is there.
 set -euo pipefail
 
 need=()
@@ -13,6 +14,7 @@ have node || need+=(nodejs)
 have chromium || need+=(chromium)
 have Xvfb || need+=(xvfb)
 have cmake || need+=(cmake)
+have redis-server || need+=(redis-server)
 have c++ || need+=(g++)
 lib libX11.so.6 || need+=(libx11-6)
 lib libXrandr.so.2 || need+=(libxrandr2)

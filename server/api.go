@@ -326,7 +326,8 @@ type apiError struct {
 	// Error says what is wrong, for a person.
 	Error string `json:"error"`
 	// Code is a stable token for programs: bad_request, unauthorized,
-	// api_disabled, not_found, conflict, room_full, unavailable.
+	// api_disabled, not_found, conflict, room_full, unavailable,
+	// directory_unavailable, no_capacity.
 	Code string `json:"code"`
 	// Field names the request field at fault, when one is.
 	Field string `json:"field,omitempty"`
@@ -359,6 +360,10 @@ func writeAPIError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusConflict, "room_full", err.Error())
 	case errors.Is(err, ErrServerClosed), errors.Is(err, errTooManyRooms):
 		writeError(w, http.StatusServiceUnavailable, "unavailable", err.Error())
+	case errors.Is(err, ErrDirectoryUnavailable):
+		writeError(w, http.StatusServiceUnavailable, "directory_unavailable", err.Error())
+	case errors.Is(err, ErrNoCapacity):
+		writeError(w, http.StatusServiceUnavailable, "no_capacity", err.Error())
 	case errors.Is(err, ErrUnknownGame):
 		writeJSON(w, http.StatusBadRequest, apiError{Error: err.Error(), Code: "bad_request", Field: "game"})
 	default:
@@ -416,6 +421,11 @@ type roomList struct {
 	Rooms []RoomStatus `json:"rooms"`
 }
 
+// clusterRoomList is the body of GET /api/rooms on a cluster member.
+type clusterRoomList struct {
+	Rooms []ClusterRoom `json:"rooms"`
+}
+
 func (s *Server) apiListRooms(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	f := RoomFilter{Game: q.Get("game")}
@@ -446,10 +456,29 @@ func (s *Server) apiListRooms(w http.ResponseWriter, r *http.Request) {
 		}
 		f.Private = &b
 	}
+	if s.cluster != nil {
+		// Cluster-wide, with where each room lives.
+		rooms, err := s.cluster.rooms(r.Context(), f)
+		if err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, clusterRoomList{Rooms: rooms})
+		return
+	}
 	writeJSON(w, http.StatusOK, roomList{Rooms: s.ListRooms(f)})
 }
 
 func (s *Server) apiGetRoom(w http.ResponseWriter, r *http.Request) {
+	if s.cluster != nil {
+		st, err := s.cluster.room(r.Context(), r.PathValue("id"))
+		if err != nil {
+			writeAPIError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+		return
+	}
 	st, err := s.Room(r.PathValue("id"))
 	if err != nil {
 		writeAPIError(w, err)
@@ -492,10 +521,15 @@ func (s *Server) apiMatchmake(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.Matchmake(r.Context(), req)
 	if err != nil {
+		if s.cluster != nil && (errors.Is(err, ErrDirectoryUnavailable) || errors.Is(err, ErrNoCapacity)) {
+			s.log.Warn("cluster matchmaking failed", "err", err)
+		}
 		writeAPIError(w, err)
 		return
 	}
-	res.URL = joinURL(r)
+	if res.URL == "" { // the cluster's matchmaker names the owning process's
+		res.URL = joinURL(r)
+	}
 	writeJSON(w, http.StatusOK, res)
 }
 

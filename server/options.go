@@ -129,6 +129,11 @@ type Options struct {
 	// alive, room and seat counts, Shutdown after a drain (see
 	// AgonesOptions). Default nil: no Agones.
 	Agones *AgonesOptions
+	// Cluster, when set, shares this process's rooms with the other
+	// processes of a cluster through a room directory (Redis): matchmaking
+	// and room listing become cluster-wide (see ClusterOptions). Default
+	// nil: one self-contained process.
+	Cluster *ClusterOptions
 	// Logger receives structured logs. Default slog.Default().
 	Logger *slog.Logger
 }

@@ -44,6 +44,7 @@ type Server struct {
 	metrics *metrics
 	hosting hosting    // rooms API, reservations, matchmaking, results
 	agones  *agonesSDK // nil without Options.Agones
+	cluster *cluster   // nil without Options.Cluster
 
 	// heartbeat is the server time (ns) of the janitor's last sweep: proof
 	// of life for the Agones Health reports.
@@ -72,6 +73,7 @@ func New(opts *Options) *Server {
 	s.goroutine(s.janitor)
 	s.initHosting()
 	s.agones = newAgonesSDK(s, o.Agones)
+	s.cluster = newCluster(s, o.Cluster)
 	s.games["arena"] = func(cfg sim.Config) (Game, error) { return arena.New(cfg) }
 	s.games["tag"] = func(cfg sim.Config) (Game, error) { return tag.New(cfg) }
 	return s
@@ -182,6 +184,7 @@ func (s *Server) Serve(ln net.Listener) error {
 	s.httpSrv = hs
 	s.mu.Unlock()
 	s.agones.start() // Ready: the listener is open
+	s.cluster.start(ln.Addr(), s.opts.TLSCertFile != "" && s.opts.TLSKeyFile != "")
 	tls := s.opts.TLSCertFile != "" && s.opts.TLSKeyFile != ""
 	s.log.Info("listening", "addr", ln.Addr().String(), "tls", tls, "tick_rate", s.opts.TickRate)
 	if len(s.opts.AuthSecret) == 0 && !isLoopback(ln.Addr()) {
@@ -255,6 +258,9 @@ func (s *Server) beginStop() {
 		s.closing = true
 		s.mu.Unlock()
 		close(s.shutdown)
+		// Out of the cluster directory first, so no player is sent here
+		// while the rooms close.
+		s.cluster.stop()
 	})
 }
 

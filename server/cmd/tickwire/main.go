@@ -10,7 +10,10 @@
 // player why (status 1001), and exits within -shutdown-timeout. In an
 // Agones pod (AGONES_SDK_HTTP_PORT set) or with -agones it also reports its
 // life cycle to the Agones SDK sidecar: Ready, Health, its rooms and free
-// seats, and Shutdown once the drain is over.
+// seats, and Shutdown once the drain is over. With -directory
+// redis://host:6379/0 (and the same -api-key on every process) it joins a
+// cluster: it publishes itself (-public-url) and its rooms there, and
+// matchmaking and room lists span every process of the cluster.
 package main
 
 import (
@@ -61,6 +64,8 @@ type config struct {
 	webhookSecret   string
 	reservationTTL  time.Duration
 	agones          bool
+	directory       string
+	publicURL       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -86,6 +91,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "`secret` webhook bodies are signed with (HMAC-SHA256); default the -api-key")
 	fs.DurationVar(&c.reservationTTL, "reservation-ttl", 15*time.Second, "how long a reserved seat waits for its player")
 	fs.BoolVar(&c.agones, "agones", os.Getenv("AGONES_SDK_HTTP_PORT") != "", "report the life cycle to the Agones SDK server at localhost:$AGONES_SDK_HTTP_PORT (Ready, Health, room and seat counts, Shutdown); default on when that variable is set")
+	fs.StringVar(&c.directory, "directory", "", "cluster room directory `URL` (redis://host:6379/0) shared by every process of a cluster: cluster-wide matchmaking and room lists; needs -api-key, the same on every process. Empty: this process alone")
+	fs.StringVar(&c.publicURL, "public-url", "", "WebSocket `URL` players reach this process at (ws://host:port/ws), published in the cluster directory; default from -addr")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: tickwire [flags]\n\n"+
 			"Runs a tickwire game server: WebSocket players on /ws, the arena demo game by default.\n"+
@@ -114,6 +121,14 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if c.webhook != "" {
 		if u, err := url.Parse(c.webhook); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return c, fmt.Errorf("-webhook %q: want an http or https URL", c.webhook)
+		}
+	}
+	if c.directory != "" && c.apiKey == "" {
+		return c, errors.New("-directory needs -api-key (the same on every process): processes reserve seats on each other through the rooms API")
+	}
+	if c.publicURL != "" {
+		if _, err := server.CheckPublicURL(c.publicURL); err != nil {
+			return c, fmt.Errorf("-public-url %v", err)
 		}
 	}
 	if c.reservationTTL < time.Second {
@@ -188,6 +203,13 @@ func run(args []string, stderr io.Writer) error {
 	}
 	if c.agones {
 		opts.Agones = &server.AgonesOptions{}
+	}
+	if c.directory != "" {
+		dir, err := server.OpenDirectory(c.directory)
+		if err != nil {
+			return fmt.Errorf("-directory: %w", err)
+		}
+		opts.Cluster = &server.ClusterOptions{Directory: dir, PublicURL: c.publicURL}
 	}
 	srv := server.New(opts)
 
