@@ -95,5 +95,16 @@
 // /monitor is a live page of the rooms, their players with RTT, tick-time
 // percentiles and snapshot bytes per second, for loopback or the API key.
 //
+// # Fleets
+//
+// One process is self-contained by default. Options.Cluster (the
+// -directory and -public-url flags) shares the room directory between
+// processes through Redis (redisdir.go, cluster.go): each process publishes
+// itself and its rooms with a short TTL, and matchmaking on any process
+// holds a seat atomically in Redis and has the owning process reserve it.
+// Options.Agones (agones.go; -agones, or AGONES_SDK_HTTP_PORT) reports the
+// process's life cycle to the Agones SDK sidecar: Ready, Health while the
+// housekeeping loop lives, rooms and free seats, Shutdown after the drain.
+//
 // servertest starts real servers on loopback for tests and bots.
 package server
