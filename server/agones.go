@@ -30,6 +30,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"strconv"
@@ -531,4 +532,43 @@ func (a *agonesSDK) call(ctx context.Context, method, path string, body, out any
 		}
 	}
 	return nil
+}
+
+// publicURL asks the sidecar where players reach this server: on Agones the
+// node's address and the host port given to the container port named "ws"
+// (else the first port) are only known at run time. It retries until the
+// sidecar answers with an address or ctx ends.
+func (a *agonesSDK) publicURL(ctx context.Context, tls bool) (string, error) {
+	backoff := 50 * time.Millisecond
+	for {
+		var gs struct {
+			Status struct {
+				Address string `json:"address"`
+				Ports   []struct {
+					Name string `json:"name"`
+					Port int    `json:"port"`
+				} `json:"ports"`
+			} `json:"status"`
+		}
+		err := a.call(ctx, http.MethodGet, "/gameserver", nil, &gs)
+		if err == nil && gs.Status.Address != "" && len(gs.Status.Ports) > 0 {
+			port := gs.Status.Ports[0].Port
+			for _, p := range gs.Status.Ports {
+				if p.Name == "ws" {
+					port = p.Port
+				}
+			}
+			scheme := "ws"
+			if tls {
+				scheme = "wss"
+			}
+			return fmt.Sprintf("%s://%s/ws", scheme, net.JoinHostPort(gs.Status.Address, strconv.Itoa(port))), nil
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }

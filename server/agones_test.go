@@ -526,3 +526,31 @@ func TestAgonesOccupancy(t *testing.T) {
 	assert.Equal(t, occupancy{rooms: 2, roomCapacity: 2, freeSeats: 0, accepting: false}, s.occupancy())
 	require.NoError(t, s.Close())
 }
+
+// On Agones the address players reach is only known at run time: with a
+// shared directory and no -public-url, the server publishes the address and
+// host port the sidecar reports.
+func TestAgonesGivesTheClusterItsPublicURL(t *testing.T) {
+	t.Parallel()
+	agonesSDKBinary(t)
+	port := freePort(t)
+	startSDKServer(t, port, `apiVersion: agones.dev/v1
+kind: GameServer
+metadata: {name: local}
+spec: {ports: [{name: default, containerPort: 9000}, {name: ws, containerPort: 8080}]}
+status:
+  state: Scheduled
+  address: 203.0.113.7
+  ports: [{name: default, port: 7001}, {name: ws, port: 7654}]
+`)
+	dir := NewMemoryDirectory()
+	srv := startAgonesTestServer(t, Options{TickRate: 20, APIKey: "k",
+		Agones:  fastAgones(fmt.Sprintf("http://127.0.0.1:%d", port)),
+		Cluster: &ClusterOptions{Directory: dir}})
+	dialRoom(t, srv.URL, "far", "p1")
+	require.Eventually(t, func() bool {
+		rooms, err := dir.Rooms(context.Background())
+		return err == nil && len(rooms) == 1 && rooms[0].URL == "ws://203.0.113.7:7654/ws"
+	}, 10*time.Second, 20*time.Millisecond, "the directory sends players to the node's address and the ws host port")
+	require.NoError(t, srv.stop(t))
+}

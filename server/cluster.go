@@ -232,6 +232,30 @@ func (c *cluster) start(addr net.Addr, tls bool) {
 	}
 	c.startOnce.Do(func() {
 		public := c.opts.PublicURL
+		if public == "" && c.srv.agones != nil {
+			// On Agones the address players reach is the node's and the
+			// host port Agones chose: ask the sidecar, then publish.
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			if c.ctx.Err() != nil {
+				return
+			}
+			c.started = true
+			go func() {
+				url, err := c.srv.agones.publicURL(c.ctx, tls)
+				if err != nil {
+					close(c.done) // stopped before the sidecar answered
+					return
+				}
+				c.srv.log.Info("cluster: public URL from Agones", "url", url)
+				apiURL, _ := apiBaseURL(url)
+				c.mu.Lock()
+				c.self.URL, c.self.APIURL = url, apiURL
+				c.mu.Unlock()
+				c.run()
+			}()
+			return
+		}
 		if public == "" {
 			public = defaultPublicURL(addr, tls)
 			if tcp, ok := addr.(*net.TCPAddr); ok && tcp.IP.IsUnspecified() {
