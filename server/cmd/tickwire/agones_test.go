@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -11,9 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -43,24 +40,6 @@ func TestAgonesFlagFollowsTheSDKPort(t *testing.T) {
 	c, err = parseFlags([]string{"-agones=false"}, &out)
 	require.NoError(t, err)
 	assert.False(t, c.agones, "-agones=false wins")
-}
-
-// lockedBuffer collects a child's output for the test to read.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func freeLoopbackPort(t *testing.T) int {
@@ -123,31 +102,9 @@ func TestBinaryUnderAgones(t *testing.T) {
 		return v.Status.State, v.ObjectMeta.Labels
 	}
 
-	bin := filepath.Join(dir, "tickwire")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-npcs", "0", "-shutdown-timeout", "5s")
-	cmd.Env = append(os.Environ(), "AGONES_SDK_HTTP_PORT="+strconv.Itoa(sdkPort))
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	lines := bufio.NewScanner(stderr)
-	var addr string
-	for lines.Scan() {
-		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	require.NotEmpty(t, addr, "listening line in the log")
 	logs := &lockedBuffer{}
-	go func() {
-		for lines.Scan() {
-			fmt.Fprintln(logs, lines.Text())
-		}
-	}()
+	cmd, addr := startBinary(t, buildBinary(t), []string{"AGONES_SDK_HTTP_PORT=" + strconv.Itoa(sdkPort)}, logs,
+		"-addr", "127.0.0.1:0", "-npcs", "0", "-shutdown-timeout", "5s")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -67,14 +66,12 @@ func TestBinaryClusterKill9(t *testing.T) {
 	defer rdb.Close()
 	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond)
 
-	bin := filepath.Join(t.TempDir(), "tickwire")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := buildBinary(t)
 	dirURL := fmt.Sprintf("redis://127.0.0.1:%d/0", port)
 	var cmds []*exec.Cmd
 	var addrs []string
 	for range 3 {
-		cmd, addr := startBinary(t, bin, "-addr", "127.0.0.1:0", "-npcs", "0", "-tick-rate", "10",
+		cmd, addr := startBinary(t, bin, nil, nil, "-addr", "127.0.0.1:0", "-npcs", "0", "-tick-rate", "10",
 			"-api-key", "key", "-auth-secret", "secret", "-directory", dirURL)
 		cmds = append(cmds, cmd)
 		addrs = append(addrs, addr)

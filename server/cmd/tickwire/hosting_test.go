@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -75,31 +72,6 @@ func (h *hookReceiver) state() (refused, taken map[string]int) {
 	return refused, taken
 }
 
-// startBinary starts bin with args and returns its HTTP address.
-func startBinary(t *testing.T, bin string, args ...string) (*exec.Cmd, string) {
-	t.Helper()
-	cmd := exec.Command(bin, args...)
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	lines := bufio.NewScanner(stderr)
-	var addr string
-	for lines.Scan() {
-		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	require.NotEmpty(t, addr, "listening line in the log")
-	go func() {
-		for lines.Scan() {
-		}
-	}()
-	return cmd, addr
-}
-
 // TestKilledServerDeliversResultsAfterRestart runs the real binary with an
 // outbox and a webhook that is down, ends two matches of the built-in tag
 // game, kills the process with SIGKILL, brings the webhook up and starts
@@ -108,9 +80,7 @@ func TestKilledServerDeliversResultsAfterRestart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "tickwire")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	require.NoError(t, err, "%s", out)
+	bin := buildBinary(t)
 
 	rc := &hookReceiver{down: true, refused: map[string]int{}, taken: map[string]int{}}
 	hook := httptest.NewServer(rc)
@@ -118,7 +88,7 @@ func TestKilledServerDeliversResultsAfterRestart(t *testing.T) {
 	args := []string{"-addr", "127.0.0.1:0", "-api-key", "key", "-outbox", filepath.Join(t.TempDir(), "outbox.db"),
 		"-webhook", hook.URL, "-webhook-secret", "hook-secret"}
 
-	first, addr := startBinary(t, bin, args...)
+	first, addr := startBinary(t, bin, nil, nil, args...)
 	var ids []string
 	for range 2 {
 		body := bytes.NewBufferString(`{"game":"tag","params":{"duration":"1"}}`)
@@ -144,7 +114,7 @@ func TestKilledServerDeliversResultsAfterRestart(t *testing.T) {
 	rc.down = false
 	rc.mu.Unlock()
 
-	startBinary(t, bin, args...)
+	startBinary(t, bin, nil, nil, args...)
 	require.Eventually(t, func() bool {
 		_, taken := rc.state()
 		return len(taken) == 2

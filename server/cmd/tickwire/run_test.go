@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -25,32 +21,7 @@ func TestBinaryShutsDownGracefully(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "tickwire")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-
-	cmd := exec.Command(bin, "-addr", "127.0.0.1:0", "-npcs", "3", "-shutdown-timeout", "5s")
-	stderr, err := cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-
-	// The log says where it listens.
-	addrRE := regexp.MustCompile(`msg=listening addr=(\S+)`)
-	lines := bufio.NewScanner(stderr)
-	var addr string
-	for lines.Scan() {
-		if m := addrRE.FindStringSubmatch(lines.Text()); m != nil {
-			addr = m[1]
-			break
-		}
-	}
-	require.NotEmpty(t, addr, "listening line in the log")
-	go func() {
-		for lines.Scan() {
-		}
-	}()
+	cmd, addr := startBinary(t, buildBinary(t), nil, nil, "-addr", "127.0.0.1:0", "-npcs", "3", "-shutdown-timeout", "5s")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
