@@ -20,6 +20,11 @@ import (
 	"github.com/tickwire/tickwire/sim"
 )
 
+// initialReadBuf is the size a connection's read buffer starts at: room for
+// any Join or InputFrame a well-behaved client sends. read grows it to the
+// read limit for a connection that needs more.
+const initialReadBuf = 512
+
 // sentRing remembers when the snapshots of the last ticks were written, so
 // an ack can be turned into an RTT sample.
 const sentRing = 64
@@ -91,7 +96,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		ip:      remoteIP(r.RemoteAddr),
 		mb:      newMailbox(),
 		closed:  make(chan struct{}),
-		readBuf: make([]byte, s.opts.MaxMessageSize+1),
+		readBuf: make([]byte, min(initialReadBuf, s.opts.MaxMessageSize+1)),
 	}
 	now := s.now()
 	c.lastWrite.Store(int64(now))
@@ -271,6 +276,15 @@ func (c *conn) read() (wire.MessageType, []byte, error) {
 	}
 	n := 0
 	for {
+		if n == len(c.readBuf) && n < c.srv.opts.MaxMessageSize+1 {
+			// Inputs are a few dozen bytes, so the buffer starts small
+			// and grows (once) only for a connection that sends more:
+			// a full-size buffer per connection was 4 KB of every
+			// player's memory.
+			grown := make([]byte, c.srv.opts.MaxMessageSize+1)
+			copy(grown, c.readBuf[:n])
+			c.readBuf = grown
+		}
 		if n == len(c.readBuf) {
 			// The buffer is one byte over the read limit, so this is
 			// unreachable unless the library's limit changes; fail safe.
