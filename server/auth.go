@@ -32,7 +32,7 @@ var (
 
 const tokenVersion = "v1"
 
-var b64 = base64.RawURLEncoding
+var b64 = base64.RawURLEncoding.Strict()
 
 // MintJoinToken returns a token that lets player join room until expiry,
 // signed with secret. A host's backend calls it (or `tickwire token`).
@@ -47,6 +47,12 @@ func MintJoinToken(secret []byte, room, player string, expiry time.Time) string 
 func VerifyJoinToken(secret []byte, token, room string, now time.Time) (player string, err error) {
 	if token == "" {
 		return "", ErrTokenMissing
+	}
+	// Only canonical tokens: the base64 decoder would skip line breaks and
+	// accept non-zero padding bits, so several strings would carry one
+	// signature (found by FuzzVerifyJoinToken).
+	if strings.ContainsAny(token, "\r\n") {
+		return "", ErrTokenMalformed
 	}
 	parts := strings.Split(token, ".")
 	if len(parts) != 5 || parts[0] != tokenVersion {
