@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -197,8 +198,14 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 	lastHeard.Store(int64(c.now()))
 	if c.opts.DeadAfter > 0 {
 		stop := make(chan struct{})
+		var watchdog sync.WaitGroup
+		// Stop the watchdog and wait for it, so no goroutine of a
+		// connection outlives the client's Done.
+		defer watchdog.Wait()
 		defer close(stop)
+		watchdog.Add(1)
 		go func() {
+			defer watchdog.Done()
 			t := time.NewTicker(c.opts.DeadAfter / 4)
 			defer t.Stop()
 			for {
