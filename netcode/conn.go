@@ -122,7 +122,7 @@ func (c *Client) readWelcome(ctx context.Context, ws *websocket.Conn) (protocol.
 	}
 }
 
-// readMessage reads and verifies one message into the client's buffer.
+// readMessage reads one message of a known type into the client's buffer.
 func (c *Client) readMessage(ctx context.Context, ws *websocket.Conn) (wire.MessageType, []byte, error) {
 	typ, r, err := ws.Reader(ctx)
 	if err != nil {
@@ -145,7 +145,9 @@ func (c *Client) readMessage(ctx context.Context, ws *websocket.Conn) (wire.Mess
 	if typ != websocket.MessageBinary {
 		return 0, nil, fmt.Errorf("%w: text message", ErrUnexpectedMessage)
 	}
-	mt, err := schema.Verify(c.readBuf)
+	// Parse verifies the whole message before reading a field; the type
+	// byte is all dispatch needs.
+	mt, err := schema.Type(c.readBuf)
 	if err != nil {
 		return 0, nil, err
 	}

@@ -58,14 +58,11 @@ func (e *VerifyError) Unwrap() error { return ErrMalformed }
 // the type byte itself is unknown. Errors wrap ErrMalformed and are
 // *VerifyError. Verify does not allocate unless it fails.
 func Verify(msg []byte) (wire.MessageType, error) {
-	if len(msg) == 0 {
-		return wire.MessageTypeNone, &VerifyError{Problem: "empty message"}
+	mt, err := Type(msg)
+	if err != nil {
+		return mt, err
 	}
-	mt := wire.MessageType(msg[0])
 	root := rootTables[mt]
-	if root == nil {
-		return wire.MessageTypeNone, &VerifyError{Problem: "unknown message type " + strconv.Itoa(int(msg[0]))}
-	}
 	if len(msg) > MaxMessageSize {
 		return mt, &VerifyError{Path: root.name, Problem: fmt.Sprintf("message of %d bytes is over the %d limit", len(msg), MaxMessageSize)}
 	}
@@ -80,6 +77,21 @@ func Verify(msg []byte) (wire.MessageType, error) {
 	if err := v.table(pos, root, 1); err != nil {
 		err.Path = root.name + joinPath(err.Path)
 		return mt, err
+	}
+	return mt, nil
+}
+
+// Type returns the message type msg's first byte names, checking only that
+// it is a known type. Readers dispatch on it; the protocol's Parse
+// functions then Verify the whole message before reading a field, so a
+// message is walked once.
+func Type(msg []byte) (wire.MessageType, error) {
+	if len(msg) == 0 {
+		return wire.MessageTypeNone, &VerifyError{Problem: "empty message"}
+	}
+	mt := wire.MessageType(msg[0])
+	if rootTables[mt] == nil {
+		return wire.MessageTypeNone, &VerifyError{Problem: "unknown message type " + strconv.Itoa(int(msg[0]))}
 	}
 	return mt, nil
 }

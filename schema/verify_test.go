@@ -399,3 +399,13 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+func TestTypeChecksOnlyTheTypeByte(t *testing.T) {
+	mt, err := Type([]byte{byte(wire.MessageTypeSnapshot), 0xff})
+	require.NoError(t, err, "the body is for Verify, not Type")
+	assert.Equal(t, wire.MessageTypeSnapshot, mt)
+	_, err = Type(nil)
+	assert.ErrorIs(t, err, ErrMalformed)
+	_, err = Type([]byte{0xEE})
+	assert.ErrorIs(t, err, ErrMalformed)
+}

@@ -267,8 +267,9 @@ func (c *conn) readLoop(p *player) error {
 }
 
 // read reads one message into the connection's buffer and checks it is a
-// well-formed binary message before anything looks inside. On a bad message
-// it closes the connection with the matching status.
+// binary message of a known type; its handler's Parse verifies the rest
+// before anything looks inside. On a bad message it closes the connection
+// with the matching status.
 func (c *conn) read() (wire.MessageType, []byte, error) {
 	typ, r, err := c.ws.Reader(context.Background())
 	if err != nil {
@@ -306,7 +307,10 @@ func (c *conn) read() (wire.MessageType, []byte, error) {
 	}
 	c.lastRead.Store(int64(c.srv.now()))
 	msg := c.readBuf[:n]
-	mt, err := schema.Verify(msg)
+	// The type byte picks the handler; the protocol's Parse functions
+	// verify the whole message before any field is read (a Leave's fields
+	// never are).
+	mt, err := schema.Type(msg)
 	if err != nil {
 		c.reject("malformed", StatusProtocolError, "malformed message: "+err.Error())
 		return 0, nil, errClosedByServer

@@ -17,8 +17,8 @@
 //
 // # How a tick flows
 //
-// Each connection's reader goroutine reads a binary message, checks it with
-// schema.Verify before touching a field, and puts the inputs into its
+// Each connection's reader goroutine reads a binary message, has it checked
+// with schema.Verify (inside the protocol's Parse) before touching a field, and puts the inputs into its
 // player's input buffer (a small lock, never the room). The room goroutine
 // wakes on its ticker, takes each player's input for the tick (or repeats the
 // last one, and says so), steps the game, quantizes the world into its frame
