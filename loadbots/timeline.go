@@ -63,7 +63,7 @@ func (tl *timeline) sample() {
 	c := tl.sw.counters()
 	secs := (c.at - tl.prev.at).Seconds()
 	if secs < tl.cfg.Sample.Seconds()/2 {
-		return // the stub left when sampling stops: too short for a rate
+		return // the partial interval left when sampling stops is too short for a rate
 	}
 	rtt := c.rtt.Sub(tl.prev.rtt)
 	iv := c.interval.Sub(tl.prev.interval)
