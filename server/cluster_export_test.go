@@ -8,3 +8,7 @@ func AbandonCluster(s *Server) {
 		s.cluster.abandoned.Store(true)
 	}
 }
+
+// SyncBuffer is the log sink the package's own tests use, shared with the
+// external tests.
+type SyncBuffer = syncBuffer

@@ -114,7 +114,7 @@ func (r *redisServer) processCount(t *testing.T) int {
 type clusterNode struct {
 	*server.Server
 	ID, URL, HTTP string
-	log           *syncBuffer
+	log           *server.SyncBuffer
 	served        chan error
 	closeOnce     sync.Once
 }
@@ -130,7 +130,7 @@ func startNode(t *testing.T, id string, dir server.ClusterDirectory, ttl time.Du
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	n := &clusterNode{ID: id, log: &syncBuffer{}, served: make(chan error, 1)}
+	n := &clusterNode{ID: id, log: &server.SyncBuffer{}, served: make(chan error, 1)}
 	n.URL = "ws://" + ln.Addr().String() + "/ws"
 	n.HTTP = "http://" + ln.Addr().String()
 	n.Server = server.New(&server.Options{
@@ -197,22 +197,4 @@ func listRooms(t *testing.T, n *clusterNode) (int, []server.ClusterRoom) {
 	}
 	json.Unmarshal(data, &body)
 	return status, body.Rooms
-}
-
-// syncBuffer is a log sink tests read while the server writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
