@@ -72,9 +72,10 @@ type accuracyRun struct {
 	ViewTickEarlier int `json:"view_tick_earlier"`
 	ViewTickLater   int `json:"view_tick_later"`
 	// NextFrameMs* are how soon after the pull the next input frame left,
-	// for pulls judged exactly at the claim and for those judged later:
-	// the server keeps only the newest frame's claim, so a next frame that
-	// follows closely can overwrite the shot's.
+	// for pulls judged exactly at the claim and for those judged later: a
+	// server that kept only the newest frame's claim let a closely
+	// following frame overwrite the shot's (this figure found it; each
+	// input now keeps its own claim).
 	NextFrameMsExact pct3 `json:"next_frame_ms_exact"`
 	NextFrameMsLater pct3 `json:"next_frame_ms_later"`
 	// ViewAgeMs is how far behind the estimated server clock the shooters
