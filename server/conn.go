@@ -34,25 +34,24 @@ type sentRecord struct {
 	at   time.Duration
 }
 
-// conn is one player's WebSocket. Its reader goroutine (the HTTP handler's)
-// reads and checks every message and hands inputs to the room without
-// blocking it; its writer goroutine sends what the room leaves in the
-// mailbox. kick ends it from anywhere, once.
+// conn is one player's WebSocket. Its reader goroutine reads and checks
+// every message and hands inputs to the room without blocking it; the room
+// writes the player's snapshots itself, through sock, which never blocks
+// (see sockMode). kick ends it from anywhere, once.
 type conn struct {
 	srv    *Server
 	ws     *websocket.Conn
+	sock   *tickConn // the socket under ws
 	remote string
-	ip     string // remote address without the port: the per-IP limit's key
-	mb     *mailbox
+	ip     string  // remote address without the port: the per-IP limit's key
 	player *player // set once seated, by the reader goroutine
 
 	closed    chan struct{} // closed by kick
 	closeOnce sync.Once
 	closeCode atomic.Int32
 
-	lastRead     atomic.Int64 // server time (ns) the last message arrived
-	lastWrite    atomic.Int64 // server time (ns) the last write completed
-	writingSince atomic.Int64 // server time (ns) the current write began; 0 idle
+	lastRead atomic.Int64  // server time (ns) the last message arrived
+	replaced atomic.Uint64 // snapshots skipped while earlier bytes waited
 
 	sentMu sync.Mutex
 	sent   [sentRing]sentRecord
@@ -76,7 +75,8 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "server shutting down", http.StatusServiceUnavailable)
 		return
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hw := &hijackWriter{ResponseWriter: w, start: s.start}
+	ws, err := websocket.Accept(hw, r, &websocket.AcceptOptions{
 		// Snapshots are small deltas already; deflate would cost CPU and
 		// memory per connection for a few bytes.
 		CompressionMode: websocket.CompressionDisabled,
@@ -92,18 +92,15 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	c := &conn{
 		srv:     s,
 		ws:      ws,
+		sock:    hw.conn,
 		remote:  r.RemoteAddr,
 		ip:      remoteIP(r.RemoteAddr),
-		mb:      newMailbox(),
 		closed:  make(chan struct{}),
 		readBuf: make([]byte, min(initialReadBuf, s.opts.MaxMessageSize+1)),
 	}
 	now := s.now()
-	c.lastWrite.Store(int64(now))
 	c.lastRead.Store(int64(now))
 	c.tokens, c.refilled = float64(s.opts.InputBurst), now
-	s.wg.Add(1)
-	defer s.wg.Done()
 	if err := s.rooms.addConn(c); err != nil {
 		code := StatusPolicy
 		if errors.Is(err, errTooManyConns) {
@@ -112,16 +109,22 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		c.reject("conn_limit", code, err.Error())
 		return
 	}
-	defer s.rooms.removeConn(c)
-	defer func() {
-		// A bug in our connection code ends this connection, not the
-		// process.
-		if v := recover(); v != nil {
-			s.log.Error("connection handler panicked", "remote", c.remote, "panic", v, "stack", string(debug.Stack()))
-			c.kick(StatusInternalError, "server error")
-		}
-	}()
-	c.serve()
+	// The connection lives on in a goroutine of its own, so the HTTP
+	// server's per-connection state (its goroutine's grown stack, its
+	// request buffers) is freed now rather than held for the match.
+	s.goroutine(func() {
+		defer s.rooms.removeConn(c)
+		defer func() {
+			// A bug in our connection code ends this connection, not
+			// the process.
+			if v := recover(); v != nil {
+				s.log.Error("connection handler panicked", "remote", c.remote, "panic", v, "stack", string(debug.Stack()))
+				c.sock.readerDone()
+				c.kick(StatusInternalError, "server error")
+			}
+		}()
+		c.serve()
+	})
 }
 
 // remoteIP is the host part of a "host:port" remote address.
@@ -147,12 +150,15 @@ func (c *conn) serve() {
 	}
 	c.player = p
 	log = log.With("room", p.room.name, "player", p.id)
-	c.srv.goroutine(c.writeLoop)
+	c.sock.startRoomIO(!c.srv.opts.NetpollIO)
 	err = c.readLoop(p)
 	// A Leave, or a close with 1000, is a goodbye; anything else may be a
-	// network failure, and the seat waits for a resume.
+	// network failure, and the seat waits for a resume. The room hears it
+	// before the reader lets go of the beat that read it (the room takes
+	// leaves while it waits), so the player's last tick is that one.
 	voluntary := errors.Is(err, errPlayerLeft) || websocket.CloseStatus(err) == websocket.StatusNormalClosure
 	p.room.leave(p, c, voluntary)
+	c.sock.readerDone()
 	if !errors.Is(err, errClosedByServer) {
 		log.Debug("connection ended", "err", err)
 	}
@@ -233,7 +239,9 @@ func (c *conn) readLoop(p *player) error {
 		if err != nil {
 			return err
 		}
-		now := c.srv.now()
+		// When the bytes arrived, not when they were read: in modeRoom the
+		// kernel's stamp, up to a tick before the room's read.
+		now := time.Duration(c.sock.arrival.Load())
 		if !c.allow(now) {
 			c.reject("rate", StatusPolicy, fmt.Sprintf("more than %.0f messages a second", c.srv.opts.InputRate))
 			return errClosedByServer
@@ -366,69 +374,12 @@ func (c *conn) ackSample(p *player, tick sim.Tick, hold, now time.Duration) {
 	}
 }
 
-// writeLoop sends pings and the latest snapshot until the connection ends.
-func (c *conn) writeLoop() {
-	var pingID uint32
-	var ping []byte
-	ctx := context.Background()
-	for {
-		select {
-		case <-c.mb.ready:
-		case <-c.closed:
-			return
-		}
-		due, b := c.mb.take()
-		if due {
-			pingID++
-			ping = protocol.AppendPing(ping[:0], &protocol.Ping{ID: pingID, ServerTimeMicros: c.srv.now().Microseconds()})
-			if !c.write(ctx, ping) {
-				if b != nil {
-					c.mb.release(b)
-				}
-				return
-			}
-		}
-		if b == nil {
-			continue
-		}
-		ok := c.write(ctx, b.data)
-		if ok {
-			c.sentMu.Lock()
-			c.sent[b.tick%sentRing] = sentRecord{tick: b.tick, at: c.srv.now()}
-			c.sentMu.Unlock()
-		}
-		c.mb.release(b)
-		if !ok {
-			return
-		}
-	}
-}
-
-// write sends one message, recording when writes start and finish so the
-// room can spot a connection whose writes have stalled.
-func (c *conn) write(ctx context.Context, msg []byte) bool {
-	c.writingSince.Store(int64(c.srv.now()))
-	err := c.ws.Write(ctx, websocket.MessageBinary, msg)
-	c.writingSince.Store(0)
-	if err != nil {
-		c.kick(StatusNormal, "write failed")
-		return false
-	}
-	c.lastWrite.Store(int64(c.srv.now()))
-	return true
-}
-
-// lastWriteDone is the server time of the last completed write.
-func (c *conn) lastWriteDone() time.Duration { return time.Duration(c.lastWrite.Load()) }
-
-// busy reports whether a write is in progress or a snapshot waits.
-func (c *conn) busy() bool {
-	if c.writingSince.Load() != 0 {
-		return true
-	}
-	c.mb.mu.Lock()
-	defer c.mb.mu.Unlock()
-	return c.mb.pending != nil
+// snapshotSent records when the snapshot of tick went out, for the RTT
+// sample its acknowledgement will give.
+func (c *conn) snapshotSent(tick sim.Tick, at time.Duration) {
+	c.sentMu.Lock()
+	c.sent[tick%sentRing] = sentRecord{tick: tick, at: at}
+	c.sentMu.Unlock()
 }
 
 // reject counts a message refused for reason (a metrics label) and closes
@@ -446,7 +397,11 @@ func (c *conn) kick(code websocket.StatusCode, reason string) {
 		c.closeCode.Store(int32(code))
 		c.srv.metrics.kicked(code)
 		close(c.closed)
+		c.sock.seal() // no snapshot after the goodbye
 		c.srv.goroutine(func() {
+			// The close handshake waits for the client: give the
+			// socket back to the netpoller to wait on.
+			c.sock.leaveRoomIO()
 			if code != StatusNormal {
 				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 				c.ws.Write(ctx, websocket.MessageBinary, protocol.AppendKick(nil, &protocol.Kick{Code: uint16(code), Reason: reason}))

@@ -177,6 +177,19 @@ func (d *directory) closeConnsNow() {
 	}
 }
 
+// roomDrivenCount is how many connections are in modeRoom.
+func (d *directory) roomDrivenCount() int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	n := 0
+	for c := range d.conns {
+		if c.sock.roomDriven() {
+			n++
+		}
+	}
+	return n
+}
+
 func (d *directory) connCount() int {
 	d.mu.Lock()
 	defer d.mu.Unlock()

@@ -260,7 +260,11 @@ func TestHostileClients(t *testing.T) {
 }
 
 func TestNonReadingClientIsEventuallyClosed(t *testing.T) {
-	srv := servertest.Start(t, &server.Options{WriteStall: 300 * time.Millisecond})
+	forEachIO(t, testNonReadingClientIsEventuallyClosed)
+}
+
+func testNonReadingClientIsEventuallyClosed(t *testing.T, netpoll bool) {
+	srv := servertest.Start(t, &server.Options{WriteStall: 300 * time.Millisecond, NetpollIO: netpoll})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	// Big snapshots fill the socket buffers of a client that never reads.

@@ -63,7 +63,7 @@ func (r *room) describe() RoomInfo {
 		pi.RTTMillis = float64(p.rtt.SRTT().Microseconds()) / 1000
 		p.mu.Unlock()
 		if p.conn != nil {
-			pi.SnapshotsReplaced = p.conn.mb.replacedCount()
+			pi.SnapshotsReplaced = p.conn.replaced.Load()
 		}
 		info.Players = append(info.Players, pi)
 	}

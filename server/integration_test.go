@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 	"testing"
@@ -68,14 +69,16 @@ type received struct {
 // from several real clients over loopback WebSockets and checks that every
 // snapshot they decoded holds exactly the world the sim computes for the
 // same joins and inputs.
-func TestScriptedMatchEqualsSim(t *testing.T) {
+func TestScriptedMatchEqualsSim(t *testing.T) { forEachIO(t, testScriptedMatchEqualsSim) }
+
+func testScriptedMatchEqualsSim(t *testing.T, netpoll bool) {
 	const (
 		players  = 3
 		ticks    = 240
 		lead     = 20 // ticks ahead of the server that scripted inputs are sent
 		tickRate = 60
 	)
-	srv := servertest.Start(t, &server.Options{TickRate: tickRate, HistoryTicks: tickRate})
+	srv := servertest.Start(t, &server.Options{TickRate: tickRate, HistoryTicks: tickRate, NetpollIO: netpoll})
 	srv.RegisterGame("arena-fixed", fixedArena)
 	params := map[string]string{"npcs": "6", "lagcomp": "off"}
 
@@ -301,8 +304,12 @@ func TestShutdownClosesEveryClientWith1001(t *testing.T) {
 // then never reads, and checks the other player keeps getting snapshots at
 // the tick rate.
 func TestNonReadingClientDoesNotSlowItsRoom(t *testing.T) {
+	forEachIO(t, testNonReadingClientDoesNotSlowItsRoom)
+}
+
+func testNonReadingClientDoesNotSlowItsRoom(t *testing.T, netpoll bool) {
 	const tickRate = 30
-	srv := servertest.Start(t, &server.Options{TickRate: tickRate})
+	srv := servertest.Start(t, &server.Options{TickRate: tickRate, NetpollIO: netpoll})
 	// Many NPCs make every snapshot large, so the silent client's socket
 	// buffers fill while the test runs.
 	params := map[string]string{"npcs": "200"}
@@ -405,6 +412,32 @@ func TestBadInputClosesWithClearStatus(t *testing.T) {
 	_, err = good.WaitSnapshot(ctx, s.Tick)
 	require.NoError(t, err)
 	assert.NoError(t, good.Err())
+}
+
+// forEachIO runs test with the room-driven sockets (where the platform has
+// them) and with every connection in the netpoller (Options.NetpollIO, the
+// path TLS and other platforms take).
+func forEachIO(t *testing.T, test func(t *testing.T, netpoll bool)) {
+	t.Run("room-io", func(t *testing.T) { test(t, false) })
+	t.Run("netpoll-io", func(t *testing.T) { test(t, true) })
+}
+
+func TestConnectionsAreRoomDrivenOnLinux(t *testing.T) {
+	for _, netpoll := range []bool{false, true} {
+		srv := servertest.Start(t, &server.Options{NetpollIO: netpoll})
+		c := dial(t, srv, netcode.Options{Room: "io"})
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		s, err := c.WaitSnapshot(ctx, 0)
+		require.NoError(t, err)
+		_, err = c.WaitSnapshot(ctx, s.Tick+3)
+		cancel()
+		require.NoError(t, err)
+		want := "tickwire_connections_room_driven 0\n"
+		if runtime.GOOS == "linux" && !netpoll {
+			want = "tickwire_connections_room_driven 1\n"
+		}
+		assert.Contains(t, httpGet(t, srv.HTTP+"/metrics"), want, "netpoll=%v", netpoll)
+	}
 }
 
 func TestMetricsEndpoint(t *testing.T) {

@@ -18,6 +18,7 @@ type metrics struct {
 
 	tickDuration      prometheus.Histogram
 	ticksOverrun      prometheus.Counter
+	readersLate       prometheus.Counter
 	snapshotBytes     prometheus.Counter
 	snapshotsSent     prometheus.Counter
 	snapshotsReplaced prometheus.Counter
@@ -50,22 +51,30 @@ func newMetrics(s *Server) *metrics {
 	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "tickwire_connections", Help: "Open WebSocket connections, seated or not.",
 	}, func() float64 { return float64(s.rooms.connCount()) }))
+	f(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "tickwire_connections_room_driven",
+		Help: "Connections whose socket the room reads and writes once a tick (Linux, plain TCP); the rest go through Go's netpoller.",
+	}, func() float64 { return float64(s.rooms.roomDrivenCount()) }))
 	m.tickDuration = prometheus.NewHistogram(prometheus.HistogramOpts{
 		Name:    "tickwire_tick_duration_seconds",
 		Help:    "Time a room spends on one tick: inputs, step, encoding, hand-off to writers.",
 		Buckets: prometheus.ExponentialBuckets(25e-6, 2, 14), // 25 µs .. 205 ms
 	})
+	m.readersLate = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "tickwire_readers_late_total",
+		Help: "Times a room stopped waiting for a connection's reader to parse what the room read for it (an overloaded process); its inputs count as late.",
+	})
 	m.ticksOverrun = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tickwire_ticks_overrun_total", Help: "Ticks dropped because a room fell behind its schedule.",
 	})
 	m.snapshotBytes = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "tickwire_snapshot_bytes_total", Help: "Snapshot message bytes handed to connection writers.",
+		Name: "tickwire_snapshot_bytes_total", Help: "Snapshot message bytes written (or queued) to connections.",
 	})
 	m.snapshotsSent = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "tickwire_snapshots_total", Help: "Snapshots handed to connection writers.",
+		Name: "tickwire_snapshots_total", Help: "Snapshots written (or queued) to connections.",
 	})
 	m.snapshotsReplaced = prometheus.NewCounter(prometheus.CounterOpts{
-		Name: "tickwire_snapshots_replaced_total", Help: "Snapshots replaced in a mailbox by a newer one before they were sent (slow clients).",
+		Name: "tickwire_snapshots_replaced_total", Help: "Snapshots skipped because the connection still had earlier bytes to write (slow clients).",
 	})
 	m.encodings = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tickwire_snapshot_encodings_total", Help: "Entity delta encodings (one per distinct baseline per tick).",
@@ -90,7 +99,7 @@ func newMetrics(s *Server) *metrics {
 	m.roomPanics = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "tickwire_room_panics_total", Help: "Rooms closed because their tick panicked.",
 	})
-	for _, c := range []prometheus.Collector{m.tickDuration, m.ticksOverrun, m.snapshotBytes,
+	for _, c := range []prometheus.Collector{m.tickDuration, m.ticksOverrun, m.readersLate, m.snapshotBytes,
 		m.snapshotsSent, m.snapshotsReplaced, m.encodings, m.inputsLate, m.inputsRepeated,
 		m.rtt, m.kicks, m.rejected, m.roomPanics} {
 		f(c)

@@ -31,10 +31,17 @@ type Options struct {
 	// MaxMessageSize is the largest message a client may send, in bytes;
 	// a larger one closes the connection with 1009. Default 4096.
 	MaxMessageSize int
-	// WriteStall is how long a connection may go without completing a
-	// write while snapshots wait for it before it is closed as a slow
+	// WriteStall is how long a connection may have bytes the kernel will
+	// not take (snapshots skipped meanwhile) before it is closed as a slow
 	// consumer. Default 5s.
 	WriteStall time.Duration
+	// NetpollIO keeps every connection in Go's netpoller, with a reader
+	// goroutine reading each message as it arrives and a writer goroutine
+	// per connection, instead of the room reading and writing the socket
+	// once a tick. That is how TLS connections and platforms other than
+	// Linux always run; set it to compare the two or to rule the
+	// room-driven path out while debugging. Default false.
+	NetpollIO bool
 	// MaxCatchUpTicks caps how many ticks a late room runs back to back to
 	// catch up with the clock; past that it drops ticks (and counts them)
 	// rather than spiral. Default 3.

@@ -55,6 +55,8 @@ type player struct {
 	fresh       bool
 	firstSent   sim.Tick
 	lastSent    sim.Tick
+	pingDue     bool   // a Ping goes with the next snapshot
+	pingID      uint32 // the last Ping's ID
 	// With a Viewer only: the player's own filtered frames, and which view
 	// each sent tick had.
 	views      *delta.History

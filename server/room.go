@@ -80,6 +80,7 @@ type room struct {
 	infoc  chan chan RoomInfo
 	done   chan struct{} // closed when the room has stopped
 	callc  chan func()   // work to run on the room goroutine (room.do)
+	tickc  chan struct{} // capacity 1: the metronome's beat
 
 	// epoch is the server time (ns) at which tick 0 was scheduled, so tick
 	// t is due at epoch + t*period. Written by the room, read by readers
@@ -103,6 +104,10 @@ type room struct {
 	stats      roomStats
 	reserved   []reservation // seats held for players on their way
 	perf       roomPerf
+	batch      *readBatch  // the readers a beat's pump woke
+	guard      *time.Timer // bounds the wait for them
+	out        []byte      // one player's framed messages for a tick
+	msg        []byte      // a message being built
 }
 
 // groupKey says which players can share one entity encoding: the same
@@ -161,12 +166,17 @@ func newRoom(s *Server, name, gameName string, params map[string]string) (*room,
 		closec:     make(chan closeRequest, 1),
 		infoc:      make(chan chan RoomInfo),
 		done:       make(chan struct{}),
+		tickc:      make(chan struct{}, 1),
+		batch:      newReadBatch(),
+		guard:      time.NewTimer(time.Hour),
 		frames:     delta.NewHistory(s.opts.HistoryTicks),
 		enc:        delta.NewEncoder(schema),
 	}
 	r.viewer, _ = g.(Viewer)
 	r.ender, _ = g.(Ender)
-	r.epoch.Store(int64(s.now()))
+	r.guard.Stop()
+	// Tick 0 is the metronome's last beat: every tick is due on a beat.
+	r.epoch.Store(int64(s.beat.grid(s.now())))
 	return r, nil
 }
 
@@ -220,12 +230,13 @@ func (r *room) run() {
 		r.closePlayers(closing)
 	}()
 
-	ticker := time.NewTicker(r.period)
-	defer ticker.Stop()
+	r.srv.beat.join(r)
+	defer r.srv.beat.leave(r)
 	r.emptySince = r.srv.now()
 	for {
 		select {
-		case <-ticker.C:
+		case <-r.tickc:
+			r.pump()
 			now := r.srv.now()
 			if r.runDueTicks(now) {
 				closing = closeRequest{StatusRoomClosed, "match over"}
@@ -262,7 +273,7 @@ func (r *room) runDueTicks(now time.Duration) (ended bool) {
 			behind := int64((now - epoch - time.Duration(r.tick)*r.period) / r.period)
 			r.stats.overruns += uint64(behind)
 			r.srv.metrics.ticksOverrun.Add(float64(behind))
-			epoch = now - time.Duration(r.tick)*r.period
+			epoch = r.srv.beat.grid(now) - time.Duration(r.tick)*r.period
 			r.epoch.Store(int64(epoch))
 			r.log.Warn("room overloaded; dropped ticks", "ticks", behind)
 			break
@@ -304,14 +315,12 @@ func (r *room) step(epoch time.Duration) {
 	r.world = r.game.World(r.world[:0])
 	frame := r.frames.Next(t)
 	r.schema.Quantize(frame, t, r.world)
-	r.broadcast(frame, due)
 	if t%sim.Tick(r.pingEvery()) == 0 {
 		for _, p := range r.players {
-			if p.conn != nil {
-				p.conn.mb.requestPing()
-			}
+			p.pingDue = true
 		}
 	}
+	r.broadcast(frame, due)
 }
 
 func (r *room) pingEvery() int {
@@ -323,7 +332,7 @@ func (r *room) pingEvery() int {
 // per distinct (view, baseline) and framed per player with the player's own
 // header. Without a Viewer every player's view is the whole world, so the
 // encodings are one per distinct baseline: a handful per tick, however many
-// players.
+// players. A player due a ping gets it in the same write.
 func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 	used, sent, replaced, bytes := 0, 0, 0, 0
 	now := r.srv.now()
@@ -332,7 +341,10 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 		if c == nil {
 			continue
 		}
-		if now-c.lastWriteDone() > r.srv.opts.WriteStall && c.busy() {
+		if stall, failed := c.sock.stalled(now); failed {
+			c.kick(StatusNormal, "write failed")
+			continue
+		} else if stall > r.srv.opts.WriteStall {
 			c.kick(StatusSlowConsumer, "not reading snapshots")
 			continue
 		}
@@ -369,15 +381,28 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 		}
 		h := p.header(cur.Tick, key.baseline, now-due)
 		r.head = delta.AppendHeader(r.head[:0], cur.Tick, &h)
-		b := c.mb.get()
-		b.data = protocol.AppendSnapshot(b.data[:0], cur.Tick, r.head, r.groups[g].data)
-		b.tick = cur.Tick
-		p.sentTick(cur.Tick, view)
-		bytes += len(b.data)
-		if c.mb.put(b) {
+		r.out = r.out[:0]
+		at := r.srv.now()
+		if p.pingDue {
+			r.msg = protocol.AppendPing(r.msg[:0], &protocol.Ping{ID: p.pingID + 1, ServerTimeMicros: at.Microseconds()})
+			r.out = appendFrame(r.out, r.msg)
+		}
+		r.msg = protocol.AppendSnapshot(r.msg[:0], cur.Tick, r.head, r.groups[g].data)
+		r.out = appendFrame(r.out, r.msg)
+		switch c.sock.send(r.out) {
+		case sendDone:
+			if p.pingDue {
+				p.pingDue = false
+				p.pingID++
+			}
+			c.snapshotSent(cur.Tick, at)
+			p.sentTick(cur.Tick, view)
+			bytes += len(r.msg)
+			sent++
+		case sendBusy:
+			c.replaced.Add(1)
 			replaced++
 		}
-		sent++
 	}
 	// Counted once per tick, not per player: the metrics are atomics
 	// shared by every room.
@@ -391,6 +416,56 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 	if replaced > 0 {
 		m.snapshotsReplaced.Add(float64(replaced))
 	}
+}
+
+// readerGrace bounds how long a beat waits for the readers it handed bytes
+// to. Parsing a tick's messages takes microseconds; when the process is
+// overloaded the readers queue behind every other room's work, and a room
+// that waited for them without end would only drop more ticks.
+const readerGrace = 100 * time.Millisecond
+
+// pump reads, once a beat, what each room-driven connection received since
+// the last, and waits until the connections' readers have handled it: the
+// inputs are in the players' buffers before the ticks that need them, and
+// each carries the kernel's arrival time. A reader that has not finished
+// within readerGrace is left to finish on its own; its inputs count as late
+// and it is read again once it is back.
+func (r *room) pump() {
+	b := r.batch
+	b.pending.Store(1)
+	clock := newStampClock(r.srv.start)
+	for _, p := range r.players {
+		if p.conn != nil {
+			p.conn.sock.pump(b, clock)
+		}
+	}
+	if b.pending.Add(-1) == 0 {
+		return
+	}
+	r.guard.Reset(readerGrace)
+	for {
+		select {
+		case <-b.done:
+			r.guard.Stop()
+			return
+		case req := <-r.leavec:
+			// A reader that read its connection's end says so before it
+			// is done: the player stands still from this very tick.
+			r.disconnect(req)
+			continue
+		case <-r.guard.C:
+		}
+		break
+	}
+	slow := 0
+	for _, p := range r.players {
+		if c := p.conn; c != nil && c.sock.abandon(b) {
+			slow++
+		}
+	}
+	<-b.done // signalled by the last release, an abandon's or a reader's
+	r.srv.metrics.readersLate.Add(float64(slow))
+	r.log.Debug("readers slow; not waiting for them", "readers", slow)
 }
 
 // filter builds p's view of cur (the entities the game's Viewer lets p

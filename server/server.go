@@ -40,6 +40,7 @@ type Server struct {
 	nextSeed uint64
 
 	rooms   *directory
+	beat    *metronome // beats every room's tick
 	nextPID atomic.Uint32
 	metrics *metrics
 	hosting hosting    // rooms API, reservations, matchmaking, results
@@ -69,6 +70,7 @@ func New(opts *Options) *Server {
 		nextSeed: uint64(time.Now().UnixNano()),
 	}
 	s.rooms = newDirectory(s)
+	s.beat = newMetronome(s)
 	s.metrics = newMetrics(s)
 	s.goroutine(s.janitor)
 	s.initHosting()

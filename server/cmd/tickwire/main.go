@@ -53,6 +53,7 @@ type config struct {
 	logLevel        string
 	webDir          string
 	pprof           bool
+	netpollIO       bool
 	authSecret      string
 	origins         string
 	tlsCert         string
@@ -80,6 +81,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "log `level`: debug, info, warn or error")
 	fs.StringVar(&c.webDir, "web", "", "`directory` served at / (the browser demo built by make wasm); empty serves no page")
 	fs.BoolVar(&c.pprof, "pprof", false, "serve runtime profiles at /debug/pprof/ (do not expose publicly)")
+	fs.BoolVar(&c.netpollIO, "netpoll-io", false, "read and write each connection through Go's netpoller as messages come, instead of once a tick from its room (for comparison and debugging)")
 	fs.StringVar(&c.authSecret, "auth-secret", "", "`secret` that join tokens must be signed with (see tickwire token); empty: no tokens needed")
 	fs.StringVar(&c.origins, "allowed-origins", "", "comma-separated browser origins (host patterns) allowed besides the server's own")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate `file` (PEM): serve https and wss")
@@ -190,6 +192,7 @@ func run(args []string, stderr io.Writer) error {
 		GameParams:     map[string]string{"npcs": strconv.Itoa(c.npcs)},
 		WebDir:         c.webDir,
 		Pprof:          c.pprof,
+		NetpollIO:      c.netpollIO,
 		AuthSecret:     []byte(c.authSecret),
 		AllowedOrigins: splitList(c.origins),
 		TLSCertFile:    c.tlsCert,
