@@ -17,17 +17,23 @@
 //
 // # How a tick flows
 //
-// Each connection's reader goroutine reads a binary message, has it checked
-// with schema.Verify (inside the protocol's Parse) before touching a field, and puts the inputs into its
-// player's input buffer (a small lock, never the room). The room goroutine
-// wakes on its ticker, takes each player's input for the tick (or repeats the
-// last one, and says so), steps the game, quantizes the world into its frame
-// history, and encodes the snapshot once per distinct baseline the players
-// acknowledged. Each player's bytes go to its writer goroutine through a
-// one-slot mailbox: a newer snapshot replaces an unsent older one, so a slow
-// client never stalls its room, and because every snapshot is a delta
-// against an acknowledged baseline, whatever gets through decodes. A client
-// whose writes stall for Options.WriteStall is closed (4005).
+// One metronome beats for every room at once, on a grid of the tick period.
+// At a beat a room first reads each player's socket once (see sockMode in
+// sock.go): whatever arrived since the last beat goes, with the kernel's
+// arrival stamp, into the buffer the connection's reader goroutine offers;
+// the reader parses it with coder/websocket, has each message verified
+// (schema.Verify, inside the protocol's Parse) before touching a field, and
+// puts the inputs into its player's input buffer, and the room waits until
+// every reader it woke is done. Then the room takes each player's input for
+// the tick (or repeats the last one, and says so), steps the game,
+// quantizes the world into its frame history, encodes the snapshot once
+// per distinct baseline the players acknowledged, and writes each player's
+// snapshot (and ping, when one is due) with one non-blocking write. Bytes
+// the kernel does not take wait in a bounded backlog, and while they wait
+// the player's snapshots are skipped: every snapshot is a delta against an
+// acknowledged baseline, so whatever gets through decodes, and a slow
+// client never stalls its room. A client whose bytes wait for
+// Options.WriteStall is closed (4005). Between beats the process sleeps.
 //
 // # Limits and trust
 //
@@ -111,40 +117,44 @@
 // # Performance
 //
 // Measured with loadbots' peer workload (10 players a room), the server
-// pinned to one core with GOMAXPROCS=1, the bots on the other core,
-// on a 2-core machine shared with other work: repeated runs of the same
-// binary differ by ±10%, so read the figures as ranges.
+// pinned to one core with GOMAXPROCS=1, the bots on the other core, on a
+// 2-core machine shared with other work: repeated runs of the same binary
+// differ by ±10%, so read the figures as ranges. docs/BENCHMARKS.md has the
+// side-by-side runs with the reference harnesses.
 //
 //	bots  µs CPU/client/s  RSS/player  p99 snapshot gap  snapshots/s
-//	 500  850–1020         52–55 KB    35–37 ms          15,000 (30 each)
-//	1000  632              48 KB       37 ms             30,000 (30 each)
+//	 500  480–550          ~30 KB      41–44 ms          30 each
+//	1000  510–540          27.9 KB     48–49 ms          30 each
+//	1500  487              ~27 KB      81 ms (bots saturated)  30 each
 //
-// Where the time goes (pprof, 500 bots): about 45% of the process's CPU is
-// inside syscalls. The writer goroutines (one write per snapshot and per
-// ping) take ~40–47% cumulative, the reader goroutines ~33%, the room ticks
-// ~8–13%, the scheduler and netpoller the rest. strace -c over 5 s at 500
-// bots: 77k write (one per message sent), 151k read of which 75.6k EAGAIN
-// (each message received costs a read that returns it and a read that
-// finds the socket empty before the goroutine parks), 4.8k epoll_pwait
-// (about 950 wake-ups a second: the netpoller collects ~15 ready sockets
-// per wake, which is why the cost per client falls as clients are added).
-// GC is not visible in the profile; GOGC=400 measured within the noise of
-// GOGC=100 and leaves RSS unchanged, so the server does not tune it.
+// The cost on this machine is system calls and wake-ups, not game code: a
+// syscall costs 1–3 µs, a loopback write ~6 µs with the TCP work it does,
+// and waking an idle process more. Going through Go's netpoller, every
+// message in cost a read, an EAGAIN read (the netpoller reads until the
+// socket is empty before it parks) and often a wake-up, and every message
+// out a write from a writer goroutine: 850–1000 µs per client per second
+// at 500 bots, what the bare coder/websocket floor harness costs. The
+// room-driven sockets (sock.go) do, per player and tick, one recvmsg and one
+// write (the ping rides with the snapshot), and the process wakes once a
+// beat: strace -c over 5 s at 500 bots counts 57k writes and 57k recvmsg
+// (16% of them EAGAIN: inputs that arrive just after the beat's read), 539
+// epoll_pwait. -netpoll-io runs the old path in the same binary: 690 µs
+// against 482–550 in back-to-back runs.
 //
-// The floor harness (../shared/peers/floor, no game logic: one 50-byte
-// message in and one 80-byte message out per client 30 times a second, a
-// reader goroutine per connection and a writer per 10) measured in the
-// same session at 500 clients: 972 µs/client/s and 61 KB RSS/client over
-// coder/websocket, 722 µs/client/s and 27.5 KB over bare length-prefixed
-// TCP. So the server already costs what a goroutine-per-connection
-// WebSocket server costs on this machine; going lower needs fewer syscalls
-// and wake-ups per message, not cheaper game code.
+// Where the rest goes (pprof, 500 bots): ~48% of the CPU is in syscalls
+// (the writes ~35%, the reads ~15%), coder/websocket's frame parsing ~17%,
+// the game step, quantize and encode ~10%, goroutine hand-offs between the
+// room and the readers ~8%.
 //
-// What has been changed for it: a connection's read buffer starts at
-// initialReadBuf bytes (inputs are a few dozen) and grows to the read limit
-// only when a client sends a bigger message, which took ~4 KB off every
-// player (56 → 52 KB at 500 bots). The next step, not done yet, is the one
-// the syscall counts point at: per connection and tick one read of
-// whatever arrived and one write, driven by the room with the sockets out
-// of the netpoller, so the process sleeps between ticks.
+// Rooms beat in the same order every time so each player's snapshot leaves
+// at the same point of the beat's burst: in a random order the p99 snapshot
+// interval at 1,000 bots was 58 ms, in a fixed one 48.6 ms.
+//
+// Memory: a seated player allocates ~45 B/s, so the binary sets GOGC=25
+// unless GOGC is given (33.3 → 27.9 KB per player at 1,000, same CPU). The
+// HTTP handler returns after the upgrade (the connection continues on a
+// fresh goroutine, so the HTTP server's grown stack and buffers are freed)
+// and coder/websocket gets 512-byte buffers. What remains per player:
+// ~8 KB of reader goroutine stack, ~4 KB of the room's frame history, the
+// player's input slots and RTT ring, coder/websocket's connection.
 package server

@@ -160,8 +160,7 @@ func (p *player) baseline(h *delta.History, cur sim.Tick) *delta.Frame {
 	return f
 }
 
-// sentTick records that a snapshot of t, seen through view, went into the
-// player's mailbox.
+// sentTick records that a snapshot of t, seen through view, was sent.
 func (p *player) sentTick(t sim.Tick, view uint64) {
 	if p.firstSent == 0 {
 		p.firstSent = t

@@ -51,8 +51,8 @@ type closeRequest struct {
 // room is one match. A single goroutine (run) owns it: the game, the world,
 // the players and their snapshot baselines. Connections talk to it through
 // its channels and through each player's input buffer, which the room drains
-// at the tick; the room talks to connections through their mailboxes. No
-// lock is held around world state.
+// at the tick; the room reads and writes the connections' sockets itself at
+// each beat (see tickConn). No lock is held around world state.
 type room struct {
 	srv      *Server
 	log      *slog.Logger
