@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -411,9 +412,9 @@ func (c *Client) handleSnapshot(msg []byte, now time.Duration) error {
 
 	s := &c.snap
 	s.Tick, s.Header, s.Received, s.Bytes = tick, h, now, len(msg)
-	s.Entities = s.Entities[:0]
+	s.Entities = slices.Grow(s.Entities[:0], len(frame.Entities))[:len(frame.Entities)]
 	for i := range frame.Entities {
-		s.Entities = append(s.Entities, c.schema.Dequantize(&frame.Entities[i]))
+		c.schema.DequantizeInto(&s.Entities[i], &frame.Entities[i])
 	}
 	c.reconcile(s)
 	if c.opts.OnSnapshot != nil {

@@ -25,10 +25,11 @@ func NewHistory(n int) *History {
 // and then decode into Next's frame.
 func (h *History) Next(t sim.Tick) *Frame {
 	slot, free, oldest := -1, -1, -1
+	home := h.home(t)
 	for i := range h.frames {
 		switch {
 		case !h.held[i]:
-			if free < 0 {
+			if free < 0 || i == home {
 				free = i
 			}
 		case h.frames[i].Tick == t:
@@ -52,9 +53,19 @@ func (h *History) Next(t sim.Tick) *Frame {
 	return f
 }
 
+// home is the slot a frame of tick t takes when it is free. Ticks come in
+// order, so a full ring evicts the frame of t-n, which sat in the same
+// slot: frames stay at home, and Get finds one on its first probe instead
+// of scanning (a client calls it for every snapshot's baseline).
+func (h *History) home(t sim.Tick) int { return int(t % sim.Tick(len(h.frames))) }
+
 // Get returns the frame of tick t, or false when it is not held (never
 // stored, evicted or dropped). The frame stays valid until Next evicts it.
 func (h *History) Get(t sim.Tick) (*Frame, bool) {
+	if i := h.home(t); h.held[i] && h.frames[i].Tick == t {
+		h.got = i
+		return &h.frames[i], true
+	}
 	for i := range h.frames {
 		if h.held[i] && h.frames[i].Tick == t {
 			h.got = i
@@ -70,6 +81,11 @@ func (h *History) Drop(t sim.Tick) {
 	for i := range h.frames {
 		if h.held[i] && h.frames[i].Tick == t {
 			h.held[i] = false
+			if i == h.got {
+				// Whatever takes this slot next was not Got: it must not
+				// inherit the protection from eviction.
+				h.got = -1
+			}
 		}
 	}
 }

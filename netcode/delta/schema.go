@@ -262,14 +262,22 @@ func cmpID(a, b sim.EntityID) int {
 // Dequantize returns an entity in the game's units. An entity of a kind the
 // schema does not know comes back with zero fields.
 func (s *Schema) Dequantize(e *Entity) sim.EntityState {
-	st := sim.EntityState{ID: e.ID, Kind: e.Kind}
+	var st sim.EntityState
+	s.DequantizeInto(&st, e)
+	return st
+}
+
+// DequantizeInto is Dequantize writing into dst, which it overwrites: a
+// client fills its snapshot's entities in place rather than copying each
+// one twice.
+func (s *Schema) DequantizeInto(dst *sim.EntityState, e *Entity) {
+	*dst = sim.EntityState{ID: e.ID, Kind: e.Kind}
 	if int(e.Kind) >= len(s.kinds) {
-		return st
+		return
 	}
 	k := &s.kinds[e.Kind]
 	for fi := range k.fields {
 		v := k.fields[fi].dequantize(e.Values[fi])
-		st.Fields[fi] = int32(min(max(v, math.MinInt32), math.MaxInt32))
+		dst.Fields[fi] = int32(min(max(v, math.MinInt32), math.MaxInt32))
 	}
-	return st
 }
