@@ -151,6 +151,7 @@ type Client struct {
 
 	mu       sync.Mutex // guards everything below
 	ws       *websocket.Conn
+	fc       *frameConn // ws's socket, for direct input frames; nil for wss:// and in browsers
 	welcome  protocol.Welcome
 	schema   *delta.Schema
 	period   time.Duration
@@ -312,6 +313,12 @@ func (c *Client) flushLocked(now time.Duration) error {
 	// a fifth of a bot's CPU), and a write that never completes means a
 	// dead path, which the silence watchdog (DeadAfter) or Close ends by
 	// closing the connection under it.
+	if c.fc != nil {
+		if err := c.fc.writeBinary(c.out); err != errFrameConnClosed {
+			return err
+		}
+		// Closing: the library says how.
+	}
 	return c.ws.Write(context.Background(), websocket.MessageBinary, c.out)
 }
 

@@ -28,7 +28,7 @@ const maxServerMessage = 4 << 20
 // *CloseError with the server's code and reason.
 func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	c := newClient(url, opts.withDefaults())
-	ws, w, err := c.connect(ctx, c.opts.ResumeToken)
+	ws, fc, w, err := c.connect(ctx, c.opts.ResumeToken)
 	if err != nil {
 		c.cancel()
 		return nil, err
@@ -38,17 +38,18 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		ws.Close(websocket.StatusProtocolError, err.Error())
 		return nil, err
 	}
-	c.ws = ws
+	c.ws, c.fc = ws, fc
 	go c.run(ws)
 	return c, nil
 }
 
 // connect dials, sends the Join (with resume, if any) and waits for the
 // server's answer.
-func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, protocol.Welcome, error) {
-	ws, _, err := websocket.Dial(ctx, c.url, nil)
+func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, *frameConn, protocol.Welcome, error) {
+	dialOpts, fc := dialOptions(c.url)
+	ws, _, err := websocket.Dial(ctx, c.url, dialOpts)
 	if err != nil {
-		return nil, protocol.Welcome{}, err
+		return nil, nil, protocol.Welcome{}, err
 	}
 	ws.SetReadLimit(maxServerMessage)
 	o := &c.opts
@@ -63,14 +64,14 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, p
 	}
 	if err := ws.Write(ctx, websocket.MessageBinary, protocol.AppendJoin(nil, &join)); err != nil {
 		ws.CloseNow()
-		return nil, protocol.Welcome{}, err
+		return nil, nil, protocol.Welcome{}, err
 	}
 	w, err := c.readWelcome(ctx, ws)
 	if err != nil {
 		ws.CloseNow()
-		return nil, protocol.Welcome{}, err
+		return nil, nil, protocol.Welcome{}, err
 	}
-	return ws, w, nil
+	return ws, fc, w, nil
 }
 
 func (o *Options) withDefaults() Options {
@@ -311,10 +312,10 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 			return nil, ErrClosed
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-		ws, w, err := c.connect(ctx, resume)
+		ws, fc, w, err := c.connect(ctx, resume)
 		cancel()
 		if err == nil {
-			if err := c.resumed(ws, w); err != nil {
+			if err := c.resumed(ws, fc, w); err != nil {
 				ws.Close(websocket.StatusProtocolError, err.Error())
 				return nil, err
 			}
@@ -330,14 +331,14 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 // resumed switches the client to a new connection. The server starts it
 // with a full snapshot, so the old baselines go; inputs not yet
 // acknowledged stay and are sent again.
-func (c *Client) resumed(ws *websocket.Conn, w protocol.Welcome) error {
+func (c *Client) resumed(ws *websocket.Conn, fc *frameConn, w protocol.Welcome) error {
 	schema, err := delta.NewSchema(w.Kinds)
 	if err != nil {
 		return fmt.Errorf("netcode: server declared invalid kinds: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ws = ws
+	c.ws, c.fc = ws, fc
 	c.kicked = nil
 	c.welcome = w
 	c.schema = schema
