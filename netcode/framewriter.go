@@ -76,27 +76,38 @@ func (f *frameConn) writeBinary(p []byte) error {
 }
 
 // dialOptions returns how to dial url and, for a plain ws:// URL, the
-// connection the dial will make (filled in by the dial). wss:// goes
-// through the library untouched: TLS sits between the frames and the
-// socket.
+// connection the dial will make (filled in by the dial). It dials the way
+// http.DefaultClient would (its transport's dialer, proxy and settings), so
+// a program that shapes that client keeps doing so. wss:// goes through
+// the library untouched: TLS sits between the frames and the socket; so
+// does a default client whose transport is not an *http.Transport.
 func dialOptions(url string) (*websocket.DialOptions, *frameConn) {
 	if !strings.HasPrefix(url, "ws://") && !strings.HasPrefix(url, "http://") {
 		return nil, nil
 	}
+	rt := http.DefaultClient.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	base, ok := rt.(*http.Transport)
+	if !ok {
+		return nil, nil
+	}
+	dial := base.DialContext
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	var seed [32]byte
 	crand.Read(seed[:])
 	fc := &frameConn{rng: rand.NewChaCha8(seed)}
-	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-	tr := &http.Transport{
-		Proxy: http.ProxyFromEnvironment,
-		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-			nc, err := dialer.DialContext(ctx, network, addr)
-			if err != nil {
-				return nil, err
-			}
-			fc.Conn = nc
-			return fc, nil
-		},
+	tr := base.Clone()
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		nc, err := dial(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		fc.Conn = nc
+		return fc, nil
 	}
 	return &websocket.DialOptions{HTTPClient: &http.Client{Transport: tr}}, fc
 }
