@@ -97,10 +97,10 @@ fuzz:
 	$(call run_fuzz,$(FUZZTIME))
 
 ## schema: regenerate schema/wire from schema/tickwire.fbs with a matching flatc
-schema:
+schema: deps
 	./schema/gen.sh
 
-schema-check:
+schema-check: deps
 	./schema/gen.sh --check
 
 ## bench: the Go benchmarks
