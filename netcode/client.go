@@ -148,10 +148,10 @@ type Client struct {
 	cancel  context.CancelFunc
 	done    chan struct{} // closed when the reader goroutine ends
 	readBuf []byte        // reader goroutine only
+	pong    []byte        // reader goroutine only: the Pong being sent
 
 	mu       sync.Mutex // guards everything below
-	ws       *websocket.Conn
-	fc       *frameConn // ws's socket, for direct input frames; nil for wss:// and in browsers
+	link     link       // the connection now; the reader goroutine replaces it on a reconnect
 	welcome  protocol.Welcome
 	schema   *delta.Schema
 	period   time.Duration
@@ -313,13 +313,7 @@ func (c *Client) flushLocked(now time.Duration) error {
 	// a fifth of a bot's CPU), and a write that never completes means a
 	// dead path, which the silence watchdog (DeadAfter) or Close ends by
 	// closing the connection under it.
-	if c.fc != nil {
-		if err := c.fc.writeBinary(c.out); err != errFrameConnClosed {
-			return err
-		}
-		// Closing: the library says how.
-	}
-	return c.ws.Write(context.Background(), websocket.MessageBinary, c.out)
+	return c.link.write(context.Background(), c.out)
 }
 
 // SetViewTime tells the client which server time the game rendered the
@@ -453,10 +447,10 @@ func (c *Client) stateErr() error {
 func (c *Client) Drop() {
 	c.mu.Lock()
 	c.closed = true
-	ws := c.ws
+	l := c.link
 	c.mu.Unlock()
 	c.cancel()
-	ws.CloseNow()
+	l.closeNow()
 	<-c.done
 }
 
@@ -468,15 +462,20 @@ func (c *Client) Close() error {
 		return nil
 	}
 	c.closed = true
-	ws := c.ws
+	l := c.link
 	c.mu.Unlock()
 	c.cancel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-	ws.Write(ctx, websocket.MessageBinary, protocol.AppendLeave(nil, &protocol.Leave{Reason: "bye"}))
+	l.write(ctx, protocol.AppendLeave(nil, &protocol.Leave{Reason: "bye"}))
 	cancel()
-	err := ws.Close(websocket.StatusNormalClosure, "bye")
-	<-c.done
-	if errors.Is(err, net.ErrClosed) {
+	err := l.close(websocket.StatusNormalClosure, "bye")
+	select {
+	case <-c.done:
+	case <-time.After(closeWait):
+		l.closeNow() // the server never answered the close
+		<-c.done
+	}
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, errFrameConnClosed) {
 		// The server, seeing our Leave, closed from its side at the same
 		// moment: the goodbye happened.
 		return nil

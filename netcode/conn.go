@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"slices"
 	"sync"
@@ -28,30 +27,31 @@ const maxServerMessage = 4 << 20
 // *CloseError with the server's code and reason.
 func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 	c := newClient(url, opts.withDefaults())
-	ws, fc, w, err := c.connect(ctx, c.opts.ResumeToken)
+	l, w, err := c.connect(ctx, c.opts.ResumeToken)
 	if err != nil {
 		c.cancel()
 		return nil, err
 	}
 	if err := c.start(w); err != nil {
 		c.cancel()
-		ws.Close(websocket.StatusProtocolError, err.Error())
+		l.abort(websocket.StatusProtocolError, err.Error())
 		return nil, err
 	}
-	c.ws, c.fc = ws, fc
-	go c.run(ws)
+	c.link = l
+	go c.run(l)
 	return c, nil
 }
 
 // connect dials, sends the Join (with resume, if any) and waits for the
 // server's answer.
-func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, *frameConn, protocol.Welcome, error) {
+func (c *Client) connect(ctx context.Context, resume string) (link, protocol.Welcome, error) {
 	dialOpts, fc := dialOptions(c.url)
 	ws, _, err := websocket.Dial(ctx, c.url, dialOpts)
 	if err != nil {
-		return nil, nil, protocol.Welcome{}, err
+		return link{}, protocol.Welcome{}, err
 	}
 	ws.SetReadLimit(maxServerMessage)
+	l := link{ws: ws, fc: fc}
 	o := &c.opts
 	join := protocol.Join{
 		ProtocolVersion: protocol.ProtocolVersion,
@@ -64,14 +64,14 @@ func (c *Client) connect(ctx context.Context, resume string) (*websocket.Conn, *
 	}
 	if err := ws.Write(ctx, websocket.MessageBinary, protocol.AppendJoin(nil, &join)); err != nil {
 		ws.CloseNow()
-		return nil, nil, protocol.Welcome{}, err
+		return link{}, protocol.Welcome{}, err
 	}
-	w, err := c.readWelcome(ctx, ws)
+	w, err := c.readWelcome(ctx, l)
 	if err != nil {
 		ws.CloseNow()
-		return nil, nil, protocol.Welcome{}, err
+		return link{}, protocol.Welcome{}, err
 	}
-	return ws, fc, w, nil
+	return l, w, nil
 }
 
 func (o *Options) withDefaults() Options {
@@ -101,9 +101,9 @@ func (o *Options) withDefaults() Options {
 }
 
 // readWelcome waits for the server's answer to the Join.
-func (c *Client) readWelcome(ctx context.Context, ws *websocket.Conn) (protocol.Welcome, error) {
+func (c *Client) readWelcome(ctx context.Context, l link) (protocol.Welcome, error) {
 	for {
-		mt, msg, err := c.readMessage(ctx, ws)
+		mt, msg, err := c.readMessage(ctx, l)
 		if err != nil {
 			return protocol.Welcome{}, err
 		}
@@ -124,36 +124,22 @@ func (c *Client) readWelcome(ctx context.Context, ws *websocket.Conn) (protocol.
 	}
 }
 
-// readMessage reads one message of a known type into the client's buffer.
-func (c *Client) readMessage(ctx context.Context, ws *websocket.Conn) (wire.MessageType, []byte, error) {
-	typ, r, err := ws.Reader(ctx)
+// readMessage reads one message of a known type.
+func (c *Client) readMessage(ctx context.Context, l link) (wire.MessageType, []byte, error) {
+	typ, msg, err := l.read(ctx, &c.readBuf)
 	if err != nil {
 		return 0, nil, c.closeErr(err)
-	}
-	c.readBuf = c.readBuf[:0]
-	for {
-		if len(c.readBuf) == cap(c.readBuf) {
-			c.readBuf = append(c.readBuf, 0)[:len(c.readBuf)]
-		}
-		n, err := r.Read(c.readBuf[len(c.readBuf):cap(c.readBuf)])
-		c.readBuf = c.readBuf[:len(c.readBuf)+n]
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return 0, nil, c.closeErr(err)
-		}
 	}
 	if typ != websocket.MessageBinary {
 		return 0, nil, fmt.Errorf("%w: text message", ErrUnexpectedMessage)
 	}
 	// Parse verifies the whole message before reading a field; the type
 	// byte is all dispatch needs.
-	mt, err := schema.Type(c.readBuf)
+	mt, err := schema.Type(msg)
 	if err != nil {
 		return 0, nil, err
 	}
-	return mt, c.readBuf, nil
+	return mt, msg, nil
 }
 
 // closeErr prefers the server's stated reason (a Kick, or the close frame)
@@ -175,15 +161,17 @@ func (c *Client) closeErr(err error) error {
 // run is the reader goroutine: it reads the connection until it ends and,
 // with Options.Reconnect, redials after a drop; then it records why the
 // client is done and wakes anyone waiting.
-func (c *Client) run(ws *websocket.Conn) {
+func (c *Client) run(l link) {
 	defer close(c.done)
 	for {
-		err := c.readLoop(ws)
+		err := c.readLoop(l)
+		// Whatever ended the loop, the socket is done with.
+		l.closeNow()
 		if !c.shouldReconnect(err) {
 			c.fail(err)
 			return
 		}
-		ws, err = c.reconnect()
+		l, err = c.reconnect()
 		if err != nil {
 			c.fail(err)
 			return
@@ -196,7 +184,7 @@ func (c *Client) run(ws *websocket.Conn) {
 // playing server sends snapshots every tick and pings every second, so
 // silence means a dead path (a black hole sends no reset, and TCP alone
 // would wait minutes to notice).
-func (c *Client) readLoop(ws *websocket.Conn) error {
+func (c *Client) readLoop(l link) error {
 	var lastHeard atomic.Int64
 	var silent atomic.Bool
 	lastHeard.Store(int64(c.now()))
@@ -219,7 +207,7 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 				case <-t.C:
 					if c.now()-time.Duration(lastHeard.Load()) > c.opts.DeadAfter {
 						silent.Store(true)
-						ws.CloseNow()
+						l.closeNow()
 						return
 					}
 				}
@@ -230,7 +218,7 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 		// Background, not c.ctx: a cancellable context makes the library
 		// arm a timer per message; Close and Drop end reads by closing
 		// the connection instead.
-		mt, msg, err := c.readMessage(context.Background(), ws)
+		mt, msg, err := c.readMessage(context.Background(), l)
 		if err != nil {
 			if silent.Load() {
 				return fmt.Errorf("%w for %s", ErrServerSilent, c.opts.DeadAfter)
@@ -242,7 +230,7 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 		switch mt {
 		case wire.MessageTypeSnapshot:
 			if err := c.handleSnapshot(msg, now); err != nil {
-				ws.Close(websocket.StatusProtocolError, "undecodable snapshot")
+				l.abort(websocket.StatusProtocolError, "undecodable snapshot")
 				return err
 			}
 		case wire.MessageTypePing:
@@ -250,7 +238,7 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 			if err != nil {
 				return err
 			}
-			c.answerPing(ws, p, now)
+			c.answerPing(l, p, now)
 		case wire.MessageTypeKick:
 			k, err := protocol.ParseKick(msg)
 			if err == nil {
@@ -259,7 +247,7 @@ func (c *Client) readLoop(ws *websocket.Conn) error {
 				c.mu.Unlock()
 			}
 		default:
-			ws.Close(websocket.StatusProtocolError, "unexpected message")
+			l.abort(websocket.StatusProtocolError, "unexpected message")
 			return fmt.Errorf("%w: %s", ErrUnexpectedMessage, mt)
 		}
 	}
@@ -298,7 +286,7 @@ func (c *Client) shouldReconnect(err error) bool {
 // reconnect redials with exponential backoff and full jitter (so a server
 // restart is not met by every client at the same instant) until it is
 // back, the server refuses, Close is called, or ReconnectWithin passes.
-func (c *Client) reconnect() (*websocket.Conn, error) {
+func (c *Client) reconnect() (link, error) {
 	c.mu.Lock()
 	resume := c.welcome.ResumeToken
 	c.mu.Unlock()
@@ -309,20 +297,20 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 		select {
 		case <-time.After(wait):
 		case <-c.ctx.Done():
-			return nil, ErrClosed
+			return link{}, ErrClosed
 		}
 		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-		ws, fc, w, err := c.connect(ctx, resume)
+		l, w, err := c.connect(ctx, resume)
 		cancel()
 		if err == nil {
-			if err := c.resumed(ws, fc, w); err != nil {
-				ws.Close(websocket.StatusProtocolError, err.Error())
-				return nil, err
+			if err := c.resumed(l, w); err != nil {
+				l.abort(websocket.StatusProtocolError, err.Error())
+				return link{}, err
 			}
-			return ws, nil
+			return l, nil
 		}
 		if terminal(err) || c.ctx.Err() != nil || time.Now().After(giveUp) {
-			return nil, err
+			return link{}, err
 		}
 		backoff = min(2*backoff, 5*time.Second)
 	}
@@ -331,14 +319,14 @@ func (c *Client) reconnect() (*websocket.Conn, error) {
 // resumed switches the client to a new connection. The server starts it
 // with a full snapshot, so the old baselines go; inputs not yet
 // acknowledged stay and are sent again.
-func (c *Client) resumed(ws *websocket.Conn, fc *frameConn, w protocol.Welcome) error {
+func (c *Client) resumed(l link, w protocol.Welcome) error {
 	schema, err := delta.NewSchema(w.Kinds)
 	if err != nil {
 		return fmt.Errorf("netcode: server declared invalid kinds: %w", err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.ws, c.fc = ws, fc
+	c.link = l
 	c.kicked = nil
 	c.welcome = w
 	c.schema = schema
@@ -350,15 +338,13 @@ func (c *Client) resumed(ws *websocket.Conn, fc *frameConn, w protocol.Welcome) 
 }
 
 // answerPing echoes a Ping at once, from the reader goroutine.
-func (c *Client) answerPing(ws *websocket.Conn, p protocol.Ping, received time.Duration) {
+func (c *Client) answerPing(l link, p protocol.Ping, received time.Duration) {
 	hold := c.now() - received
 	c.mu.Lock()
 	c.clock.AddPing(p.ServerTimeMicros, received)
 	c.mu.Unlock()
-	msg := protocol.AppendPong(nil, &protocol.Pong{ID: p.ID, ServerTimeMicros: p.ServerTimeMicros, HoldMicros: uint32(hold.Microseconds())})
-	ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
-	defer cancel()
-	if err := ws.Write(ctx, websocket.MessageBinary, msg); err == nil {
+	c.pong = protocol.AppendPong(c.pong[:0], &protocol.Pong{ID: p.ID, ServerTimeMicros: p.ServerTimeMicros, HoldMicros: uint32(hold.Microseconds())})
+	if err := l.write(context.Background(), c.pong); err == nil {
 		c.mu.Lock()
 		c.stats.PingsAnswered++
 		c.mu.Unlock()

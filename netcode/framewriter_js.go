@@ -4,6 +4,7 @@ package netcode
 
 import (
 	"errors"
+	"time"
 
 	"github.com/coder/websocket"
 )
@@ -17,6 +18,14 @@ var (
 	errFrameConnClosed = errors.New("netcode: connection closing")
 )
 
-func (*frameConn) writeBinary([]byte) error { return errNoFrameConn }
+func (*frameConn) writeBinary([]byte) error                      { return errNoFrameConn }
+func (*frameConn) writePong([]byte) error                        { return errNoFrameConn }
+func (*frameConn) writeClose(websocket.StatusCode, string) error { return errNoFrameConn }
+func (*frameConn) readMessage(int) (websocket.MessageType, []byte, error) {
+	return 0, nil, errNoFrameConn
+}
+
+func (*frameConn) SetReadDeadline(time.Time) error  { return errNoFrameConn }
+func (*frameConn) SetWriteDeadline(time.Time) error { return errNoFrameConn }
 
 func dialOptions(string) (*websocket.DialOptions, *frameConn) { return nil, nil }
