@@ -172,13 +172,14 @@ func (s *Schema) predictRun(out, run []Entity, dt int64) ([]Entity, error) {
 			return out, malformed("baseline entity %d has unknown kind %d", b.ID, b.Kind)
 		}
 		k := &s.kinds[b.Kind]
-		ent := *b
-		if k.hasRate && dt != 0 {
-			for fi := range k.fields {
-				ent.Values[fi] = k.predict(fi, b, &ent, dt)
+		out = append(out, *b)
+		if dt != 0 {
+			// Rate fields are unrated, so the copy's rates are b's.
+			ent := &out[len(out)-1]
+			for _, fi := range k.rated {
+				ent.Values[fi] = k.predict(fi, b, ent, dt)
 			}
 		}
-		out = append(out, ent)
 	}
 	return out, nil
 }

@@ -57,7 +57,9 @@ type field struct {
 // kind is a KindSpec prepared for the codec.
 type kind struct {
 	fields  []field
-	hasRate bool // some field is predicted from a rate field
+	// rated lists the fields predicted from a rate field (the tail of
+	// order); an unchanged entity moves along these alone.
+	rated []int
 	// order lists the fields in wire order: fields without a rate first,
 	// then the predicted ones, whose prediction needs their rate field's
 	// new value.
@@ -132,7 +134,6 @@ func NewSchema(kinds []sim.KindSpec) (*Schema, error) {
 					return nil, fmt.Errorf("%w: %s: rate field %q has a rate itself", ErrSchema, where, fs.Rate)
 				}
 				f.rate = r
-				k.hasRate = true
 			}
 			k.fields[fi] = f
 		}
@@ -143,6 +144,7 @@ func NewSchema(kinds []sim.KindSpec) (*Schema, error) {
 				}
 			}
 		}
+		k.rated = k.order[unrated(k.fields):]
 		s.kinds[ki] = k
 	}
 	s.prepareRefs(kinds)
@@ -208,6 +210,17 @@ func (s *Schema) refPredict(k *kind, fi int, ref *Entity) int32 {
 	rk := &s.kinds[ref.Kind]
 	fj := k.like[ref.Kind][fi]
 	return k.fields[fi].quantize(rk.fields[fj].dequantize(ref.Values[fj]))
+}
+
+// unrated counts the fields with no rate: the head of a kind's order.
+func unrated(fields []field) int {
+	n := 0
+	for _, f := range fields {
+		if f.rate < 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // tickDistance is the dt both ends predict with.
