@@ -58,8 +58,12 @@ type Options struct {
 	// sits beside a file). Default "": no page.
 	WebDir string
 	// MaxRewind bounds lag compensation: a shot is tested against the world
-	// at most this long ago, however slow the shooter's connection.
-	// Default 250ms.
+	// at most this long ago, however slow the shooter's connection, so a
+	// target can be hit at most this long after it took cover. A shooter
+	// needs about its RTT, plus its interpolation delay (two or three
+	// ticks), plus its input lead: 250-260 ms at 150 ms of RTT and 30 Hz
+	// (measured, loadbots -scenario accuracy). Default 300ms: players up
+	// to about 190 ms of RTT are judged where they aimed.
 	MaxRewind time.Duration
 	// Pprof serves the runtime profiles at /debug/pprof/. They reveal
 	// internals and cost CPU when fetched, so they are off by default.
@@ -162,7 +166,7 @@ func (o *Options) withDefaults() Options {
 	setDefault(&r.MaxCatchUpTicks, 3)
 	setDefault(&r.HistoryTicks, r.TickRate)
 	setDefault(&r.PingInterval, time.Second)
-	setDefault(&r.MaxRewind, 250*time.Millisecond)
+	setDefault(&r.MaxRewind, 300*time.Millisecond)
 	setDefault(&r.MaxConns, 10000)
 	setDefault(&r.MaxConnsPerIP, 64)
 	setDefault(&r.MaxRooms, 1000)
