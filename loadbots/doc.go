@@ -122,33 +122,32 @@
 //
 // # Measured
 //
-// On the 2-vCPU VM of docs/BENCHMARKS.md (2026-11-28), pinned to one core:
-// 500 honest bots cost loadbots 0.54-0.55 cores, 1,000 cost 0.92-0.96
-// (about 31 µs per bot and tick), 1,500 saturate the core. A profile puts
-// 42 % in sending (the write system call 23 %), 46 % in the client's
-// reading and decoding, about 10 % in per-call contexts, and about 4 % in
-// loadbots itself: the cost is the kernel's and the client library's.
-// Without the client's cancellable per-call contexts 1,000 bots took
-// 0.67-0.74 cores (an experiment, recorded in docs/BENCHMARKS.md).
+// On the 2-vCPU VM of docs/BENCHMARKS.md (2026-12-02), pinned to one core:
+// 500 honest bots cost loadbots 0.38-0.40 cores, 1,000 cost 0.65-0.73
+// (about 22 µs per bot and tick), 1,500 take 0.93-0.98 of the core, so
+// the report warns there: one core drives about 1,300 honest bots under
+// the 90 % line. A profile at 1,000 bots puts 37 % in the write of each
+// input frame (on loopback the whole TCP path into the server's socket
+// runs inside it), 12 % in reads, ~10 % in the scheduler waking the
+// readers, 20 % in decoding and the client's filters, and ~8 % in
+// loadbots' shards and measuring. What is left is mostly the kernel's.
 //
 // `make loadtest` runs the peer scenario at 500, 1,000 and 1,500 bots with
 // the server and the bots pinned to different cores; docs/BENCHMARKS.md
 // records the figures.
 //
-// Accuracy (2026-11-28, 10 pairs, 20 s windows, 150 ms ±10 ms injected,
-// a real server from server/cmd/tickwire): hit_rate 1.000 (324 of 324
-// on-target shots), 0.389 without lag compensation, server RTT estimate
-// 151.47 ms, no own-player correction in 6,002 shooter snapshots (p99 0):
+// Accuracy (2026-12-02, 10 pairs, 20 s windows, 150 ms ±10 ms injected,
+// a real server from server/cmd/tickwire): hit_rate 1.000 (327 of 327
+// on-target shots), 0.331 without lag compensation, server RTT estimate
+// 153.57 ms, no own-player correction in 6,007 shooter snapshots (p99 0):
 // every issue-4 target met. The server tests the target where it was drawn
-// (p50 0.06 world units) except for about one shot in eight, judged up to a
-// tick later: the server keeps only the newest frame's view claim per player,
-// so a frame for the next tick that lands before the shot's tick is stepped
-// overwrites the shot's claim (docs/BENCHMARKS.md, "Accuracy": a server that
-// keeps the claim per input cut those from 23 to 2 of 240). At 250 ms
-// the default 250 ms MaxRewind clamps every shot: hit_rate 0.939.
+// (view error p50 0.06, p99 0.09 world units). A 150 ms player needs
+// 250-260 ms of rewind; with the server's old 250 ms MaxRewind default the
+// same run judged 188 of 326 shots half a tick late at the clamp, which is
+// what moved the default to 300 ms.
 //
-// Soak (300 bots, 5 rejoins a second, 2 minutes, 675 rejoins): server
-// goroutines 642 -> 642, GC target 19.6 -> 22.7 MB, RSS 32.6 -> 39.9 MB,
-// flat by the rules above; goroutines back to idle (13 -> 12) after the
-// bots left.
+// Soak (2026-12-02, 500 bots, 10 rejoins a second, 2 minutes, 1,349
+// rejoins): server goroutines 563 -> 563, GC target 10.4 -> 10.5 MB, RSS
+// 30.4 -> 30.2 MB, flat by the rules above; goroutines back to idle
+// (12 -> 12) after the bots left.
 package main

@@ -118,18 +118,19 @@
 //
 // Measured with loadbots' peer workload (10 players a room), the server
 // pinned to one core with GOMAXPROCS=1, the bots on the other core, on a
-// 2-core machine shared with other work: repeated runs of the same binary
-// differ by ±10%, so read the figures as ranges. docs/BENCHMARKS.md has the
-// side-by-side runs with the reference harnesses.
+// 2-core machine shared with other work (2026-12-02, two interleaved
+// sweeps beside Colyseus 0.18 and a bare coder/websocket server on the
+// same workload; docs/BENCHMARKS.md has the tables and the method):
 //
-//	bots  µs CPU/client/s  RSS/player  p99 snapshot gap  snapshots/s
-//	 500  480–550          ~30 KB      41–44 ms          30 each
-//	1000  510–540          27.9 KB     48–49 ms          30 each
-//	1500  487              ~27 KB      81 ms (bots saturated)  30 each
+//	bots  µs CPU/client/s  vs Colyseus  RSS/player  p99 snapshot gap  snapshots/s
+//	 500  578–610          0.61–0.69×   30.5 KB     39–42 ms          30 each
+//	1000  528–578          0.60–0.61×   27.3–27.7   47–48 ms          30 each
+//	1500  512–598          (saturated)  26.5–26.8   67–79 ms (bots at 0.93–0.98 of a core)
 //
 // The cost on this machine is system calls and wake-ups, not game code: a
-// syscall costs 1–3 µs, a loopback write ~6 µs with the TCP work it does,
-// and waking an idle process more. Going through Go's netpoller, every
+// syscall costs 0.1–3 µs depending on the host of the day, a small
+// loopback write 6–9 µs with the TCP work it does, and waking an idle
+// process more. Going through Go's netpoller, every
 // message in cost a read, an EAGAIN read (the netpoller reads until the
 // socket is empty before it parks) and often a wake-up, and every message
 // out a write from a writer goroutine: 850–1000 µs per client per second
@@ -138,13 +139,16 @@
 // write (the ping rides with the snapshot), and the process wakes once a
 // beat: strace -c over 5 s at 500 bots counts 57k writes and 57k recvmsg
 // (16% of them EAGAIN: inputs that arrive just after the beat's read), 539
-// epoll_pwait. -netpoll-io runs the old path in the same binary: 690 µs
-// against 482–550 in back-to-back runs.
+// epoll_pwait. -netpoll-io runs the old path in the same binary: at 1,000
+// bots 707–756 µs against 578–602 in back-to-back runs, and perf stat
+// over 5 s counts 306,429 reads, 28,752 epoll_pwait and 18,651 context
+// switches there against 150,000 recvmsg, 662 and 4,015 here (150,000
+// writes in both): one read and one write per player per tick.
 //
-// Where the rest goes (pprof, 500 bots): ~48% of the CPU is in syscalls
-// (the writes ~35%, the reads ~15%), coder/websocket's frame parsing ~17%,
-// the game step, quantize and encode ~10%, goroutine hand-offs between the
-// room and the readers ~8%.
+// Where the rest goes (pprof, 1,000 bots): ~45% of the CPU is the writes
+// (on loopback that includes the receiver's TCP work), ~13% the reads,
+// coder/websocket's frame parsing ~13%, goroutine hand-offs between the
+// room and the readers ~8%, the game step, quantize and encode under 10%.
 //
 // Rooms beat in the same order every time so each player's snapshot leaves
 // at the same point of the beat's burst: in a random order the p99 snapshot
