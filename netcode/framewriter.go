@@ -52,7 +52,6 @@ var errFrameConnClosed = errors.New("netcode: connection closing")
 func (f *frameConn) Write(p []byte) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	const opClose = 0x8
 	if len(p) > 0 && p[0]&0x0F == opClose {
 		f.closed = true
 	}
@@ -60,24 +59,20 @@ func (f *frameConn) Write(p []byte) (int, error) {
 }
 
 // writeBinary sends p as one masked binary frame.
-func (f *frameConn) writeBinary(p []byte) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.closed {
-		return errFrameConnClosed
-	}
-	return f.writeFrameLocked(opBinary, p)
-}
+func (f *frameConn) writeBinary(p []byte) error { return f.writeOpen(opBinary, p) }
 
 // writePong answers a WebSocket ping (the server's library may send them;
 // tickwire's own pings are binary messages).
-func (f *frameConn) writePong(p []byte) error {
+func (f *frameConn) writePong(p []byte) error { return f.writeOpen(opPong, p) }
+
+// writeOpen sends one frame unless the close frame has gone out.
+func (f *frameConn) writeOpen(op byte, p []byte) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.closed {
 		return errFrameConnClosed
 	}
-	return f.writeFrameLocked(opPong, p)
+	return f.writeFrameLocked(op, p)
 }
 
 // writeClose sends the close frame (RFC 6455 §5.5.1) with code and reason,
