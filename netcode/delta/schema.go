@@ -56,7 +56,7 @@ type field struct {
 
 // kind is a KindSpec prepared for the codec.
 type kind struct {
-	fields  []field
+	fields []field
 	// rated lists the fields predicted from a rate field (the tail of
 	// order); an unchanged entity moves along these alone.
 	rated []int
