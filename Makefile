@@ -82,8 +82,8 @@ define run_fuzz
 		dir=$$($(GO) list -f '{{.Dir}}' $$pkg); \
 		for t in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$dir/*_test.go 2>/dev/null | cut -d' ' -f2); do \
 			echo "fuzz $$pkg $$t ($(1))"; \
-			$(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(1) $$pkg >/dev/null || \
-				{ echo "FAIL: fuzz $$pkg $$t: rerun with: go test -run='^$$' -fuzz='^$$t$$' $$pkg"; exit 1; }; \
+			out=$$($(GO) test -run='^$$' -fuzz="^$$t$$" -fuzztime=$(1) $$pkg 2>&1) || \
+				{ echo "$$out" | tail -40; echo "FAIL: fuzz $$pkg $$t: rerun with: go test -run='^$$' -fuzz='^$$t$$' $$pkg"; exit 1; }; \
 		done; \
 	done
 endef
