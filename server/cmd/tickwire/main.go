@@ -75,6 +75,7 @@ type config struct {
 	webhook         string
 	webhookSecret   string
 	reservationTTL  time.Duration
+	maxRewind       time.Duration
 	agones          bool
 	directory       string
 	publicURL       string
@@ -103,6 +104,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.webhook, "webhook", "", "`URL` that receives every match result as a signed JSON POST, retried until it answers 2xx")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "`secret` webhook bodies are signed with (HMAC-SHA256); default the -api-key")
 	fs.DurationVar(&c.reservationTTL, "reservation-ttl", 15*time.Second, "how long a reserved seat waits for its player")
+	fs.DurationVar(&c.maxRewind, "max-rewind", 300*time.Millisecond, "lag compensation's limit: how far back a shot may be judged (about RTT + 100 ms covers a player; at most 1s, the arena's history)")
 	fs.BoolVar(&c.agones, "agones", os.Getenv("AGONES_SDK_HTTP_PORT") != "", "report the life cycle to the Agones SDK server at localhost:$AGONES_SDK_HTTP_PORT (Ready, Health, room and seat counts, Shutdown); default on when that variable is set")
 	fs.StringVar(&c.directory, "directory", "", "cluster room directory `URL` (redis://host:6379/0) shared by every process of a cluster: cluster-wide matchmaking and room lists; needs -api-key, the same on every process. Empty: this process alone")
 	fs.StringVar(&c.publicURL, "public-url", "", "WebSocket `URL` players reach this process at (ws://host:port/ws), published in the cluster directory; default from -addr")
@@ -146,6 +148,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	}
 	if c.reservationTTL < time.Second {
 		return c, fmt.Errorf("-reservation-ttl %s: want at least 1s", c.reservationTTL)
+	}
+	if c.maxRewind <= 0 || c.maxRewind > time.Second {
+		return c, fmt.Errorf("-max-rewind %s: want more than 0 and at most 1s", c.maxRewind)
 	}
 	return c, nil
 }
@@ -213,6 +218,7 @@ func run(args []string, stderr io.Writer) error {
 		WebhookURL:     c.webhook,
 		WebhookSecret:  []byte(c.webhookSecret),
 		ReservationTTL: c.reservationTTL,
+		MaxRewind:      c.maxRewind,
 		Logger:         log,
 	}
 	if c.agones {

@@ -21,6 +21,7 @@ func TestFlagsDefaultsEnvAndCommandLine(t *testing.T) {
 	assert.Equal(t, "127.0.0.1:8080", c.addr)
 	assert.Equal(t, 30, c.tickRate)
 	assert.Equal(t, 24, c.npcs)
+	assert.Equal(t, 300*time.Millisecond, c.maxRewind)
 
 	t.Setenv("TICKWIRE_TICK_RATE", "60")
 	t.Setenv("TICKWIRE_ADDR", "127.0.0.1:9999")
@@ -40,6 +41,8 @@ func TestFlagsRejectNonsense(t *testing.T) {
 		{"-max-players", "0"},
 		{"-npcs", "-1"},
 		{"-tls-cert", "c.pem"},
+		{"-max-rewind", "0s"},
+		{"-max-rewind", "2s"},
 	} {
 		_, err := parseFlags(args, &bytes.Buffer{})
 		assert.Error(t, err, args)
