@@ -104,7 +104,7 @@ func (fr *frameReader) parse(limit int) (op byte, payload []byte, ok bool, err e
 		case control && op != opClose && op != opPing && op != opPong,
 			!control && op > opBinary:
 			return 0, nil, false, fmt.Errorf("%w: opcode %#x", errBadFrame, op)
-		case n > uint64(limit) || !control && uint64(len(fr.msg))+n > uint64(limit):
+		case n > uint64(limit) || op == opContinuation && uint64(len(fr.msg))+n > uint64(limit):
 			return 0, nil, false, fmt.Errorf("%w: over %d bytes", errMessageTooBig, limit)
 		}
 		size := head + int(n)

@@ -116,6 +116,17 @@ func TestFrameReaderRefusesWhatNoServerMaySend(t *testing.T) {
 		_, _, err := fr.next(bytes.NewReader(tc.stream), 64)
 		require.ErrorIs(t, err, tc.want, name)
 	}
+	// A whole message after a fragmented one is measured alone.
+	var fr frameReader
+	stream := append(serverFrame(false, opBinary, make([]byte, 40)), serverFrame(true, opContinuation, make([]byte, 20))...)
+	stream = append(stream, serverFrame(true, opBinary, make([]byte, 50))...)
+	src := bytes.NewReader(stream)
+	for _, want := range []int{60, 50} {
+		_, p, err := fr.next(src, 64)
+		require.NoError(t, err)
+		require.Len(t, p, want)
+	}
+
 	_, err := closeFrame([]byte{3})
 	require.ErrorIs(t, err, errBadFrame)
 	_, err = closeFrame([]byte{3, 0xE8, 0xFF})
