@@ -112,7 +112,7 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 	// The connection lives on in a goroutine of its own, so the HTTP
 	// server's per-connection state (its goroutine's grown stack, its
 	// request buffers) is freed now rather than held for the match.
-	s.goroutine(func() {
+	started := s.goroutine(func() {
 		defer s.rooms.removeConn(c)
 		defer func() {
 			// A bug in our connection code ends this connection, not
@@ -125,6 +125,12 @@ func (s *Server) serveWS(w http.ResponseWriter, r *http.Request) {
 		}()
 		c.serve()
 	})
+	if !started {
+		// The server finished shutting down while this one was being
+		// accepted: there is no one left to play with.
+		s.rooms.removeConn(c)
+		c.ws.CloseNow()
+	}
 }
 
 // remoteIP is the host part of a "host:port" remote address.
@@ -398,7 +404,7 @@ func (c *conn) kick(code websocket.StatusCode, reason string) {
 		c.srv.metrics.kicked(code)
 		close(c.closed)
 		c.sock.seal() // no snapshot after the goodbye
-		c.srv.goroutine(func() {
+		started := c.srv.goroutine(func() {
 			// The close handshake waits for the client: give the
 			// socket back to the netpoller to wait on.
 			c.sock.leaveRoomIO()
@@ -412,5 +418,8 @@ func (c *conn) kick(code websocket.StatusCode, reason string) {
 			}
 			c.ws.Close(code, reason)
 		})
+		if !started {
+			c.ws.CloseNow() // the server is gone: no time for goodbyes
+		}
 	})
 }

@@ -58,8 +58,10 @@ func (d *directory) getOrCreate(name, game string, params map[string]string) (*r
 	if err != nil {
 		return nil, err
 	}
+	if !d.srv.goroutine(r.run) {
+		return nil, ErrServerClosed
+	}
 	d.rooms[name] = r
-	d.srv.goroutine(r.run)
 	return r, nil
 }
 
@@ -89,8 +91,10 @@ func (d *directory) create(spec RoomSpec) (*room, error) {
 		return nil, err
 	}
 	r.applySpec(spec)
+	if !d.srv.goroutine(r.run) {
+		return nil, ErrServerClosed
+	}
 	d.rooms[spec.ID] = r
-	d.srv.goroutine(r.run)
 	return r, nil
 }
 

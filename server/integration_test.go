@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,6 +299,39 @@ func TestShutdownClosesEveryClientWith1001(t *testing.T) {
 	defer cancel()
 	_, err := netcode.Dial(ctx, srv.URL, nil)
 	assert.Error(t, err, "a stopped server accepts no one")
+}
+
+// TestShutdownWhileClientsConnect stops servers while clients keep dialling
+// them. A connection the HTTP server hands over just as the last of the
+// server's goroutines ends must neither race Shutdown's wait (the race
+// detector reports it) nor start after Shutdown has returned.
+func TestShutdownWhileClientsConnect(t *testing.T) {
+	baseline := runtime.NumGoroutine()
+	for round := range 20 {
+		srv := servertest.Start(t, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		var dialers sync.WaitGroup
+		var upgraded atomic.Int32
+		for range 3 {
+			dialers.Go(func() {
+				for ctx.Err() == nil {
+					ws, _, err := websocket.Dial(ctx, srv.URL, nil)
+					if err != nil {
+						continue
+					}
+					upgraded.Add(1)
+					ws.CloseNow() // no Join: no room, so nothing else keeps the server busy
+				}
+			})
+		}
+		require.Eventually(t, func() bool { return upgraded.Load() > 0 }, 10*time.Second, time.Millisecond)
+		time.Sleep(time.Duration(round) * time.Millisecond)
+		srv.Stop(t)
+		cancel()
+		dialers.Wait()
+		assert.Empty(t, srv.Rooms())
+	}
+	settleGoroutines(t, baseline)
 }
 
 // TestNonReadingClientDoesNotSlowItsRoom seats a raw client that joins and

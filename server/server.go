@@ -51,8 +51,9 @@ type Server struct {
 	// of life for the Agones Health reports.
 	heartbeat atomic.Int64
 
-	// wg counts every goroutine the server started: rooms, connections.
-	wg       sync.WaitGroup
+	// tasks counts every goroutine the server started: rooms,
+	// connections, goodbyes.
+	tasks    *tasks
 	shutdown chan struct{} // closed when Shutdown or Close begins
 	stopOnce sync.Once
 }
@@ -68,6 +69,7 @@ func New(opts *Options) *Server {
 		games:    make(map[string]GameFactory),
 		shutdown: make(chan struct{}),
 		nextSeed: uint64(time.Now().UnixNano()),
+		tasks:    newTasks(),
 	}
 	s.rooms = newDirectory(s)
 	s.beat = newMetronome(s)
@@ -221,16 +223,14 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		err = hs.Shutdown(ctx)
 	}
 	s.rooms.closeAll(StatusGoingAway, "server shutting down")
-	done := make(chan struct{})
-	go func() { s.wg.Wait(); close(done) }()
+	s.tasks.stop()
 	select {
-	case <-done:
+	case <-s.tasks.drained:
 		s.closeHosting()
 		s.agones.finish() // Shutdown, after every player was told
 		return err
 	case <-ctx.Done():
 		s.Close()
-		<-done
 		return ctx.Err()
 	}
 }
@@ -248,7 +248,8 @@ func (s *Server) Close() error {
 	}
 	s.rooms.closeAll(StatusGoingAway, "server closed")
 	s.rooms.closeConnsNow()
-	s.wg.Wait()
+	s.tasks.stop()
+	<-s.tasks.drained
 	s.closeHosting()
 	s.agones.finish()
 	return err
@@ -297,14 +298,10 @@ func (s *Server) janitorPeriod() time.Duration {
 	return max(s.opts.IdleTimeout/4, 10*time.Millisecond)
 }
 
-// go starts f as a goroutine the server owns and waits for on shutdown.
-func (s *Server) goroutine(f func()) {
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		f()
-	}()
-}
+// goroutine starts f as a goroutine the server owns and waits for on
+// shutdown. It reports false, and f does not run, once the server has
+// finished shutting down.
+func (s *Server) goroutine(f func()) bool { return s.tasks.start(f) }
 
 // now is the server's monotonic clock: time since the server was created.
 func (s *Server) now() time.Duration { return time.Since(s.start) }
