@@ -38,6 +38,10 @@ type config struct {
 	// Soak samples the server's goroutines, heap and RSS through the
 	// window and reports whether they stayed flat.
 	Soak bool
+	// Readers is how the bots' connections are read: "poller" (default;
+	// netcode.Poller goroutines, one per CPU, where the platform has
+	// them) or "goroutine" (each client's own reader goroutine).
+	Readers string
 
 	// Sample is how often the timeline and the progress line update.
 	// Default 1s.

@@ -103,6 +103,7 @@ func parseFlags(args []string, stderr io.Writer) (c config, spread bool, profile
 		c.Params[k] = val
 		return nil
 	})
+	fs.StringVar(&c.Readers, "readers", "poller", "how the bots' sockets are read: poller (a netcode.Poller per CPU, one read per message) or goroutine (a reader goroutine per bot, as a game client)")
 	fs.BoolVar(&spread, "spread-sources", true, "dial a loopback server from a source address per bot (127.1.x.y), so its per-address connection limit sees players, not one host")
 	fs.StringVar(&profile, "cpuprofile", "", "write the bots' own CPU profile to `file`")
 	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the bots' behaviour (0: from the clock)")
@@ -117,6 +118,9 @@ func parseFlags(args []string, stderr io.Writer) (c config, spread bool, profile
 	}
 	if fs.NArg() > 0 {
 		return c, false, "", fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if c.Readers != "poller" && c.Readers != "goroutine" {
+		return c, false, "", fmt.Errorf("-readers: want poller or goroutine, got %q", c.Readers)
 	}
 	botsSet := false
 	fs.Visit(func(fl *flag.Flag) { botsSet = botsSet || fl.Name == "bots" })

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -100,12 +101,34 @@ type swarm struct {
 	shards []*shard
 	wg     sync.WaitGroup // the shard goroutines
 
+	// pollers read the bots' sockets (config.Readers "poller"); none when
+	// the platform has no netcode.Poller or the run asked for goroutines.
+	pollers []*netcode.Poller
+
 	mu   sync.Mutex
 	bots []*bot // dialled successfully; guarded by mu
 }
 
 func newSwarm(cfg config, sc scenario) *swarm {
-	return &swarm{cfg: cfg, sc: sc, start: time.Now(), m: newMeasures()}
+	sw := &swarm{cfg: cfg, sc: sc, start: time.Now(), m: newMeasures()}
+	if cfg.Readers == "" || cfg.Readers == "poller" {
+		for range runtime.GOMAXPROCS(0) {
+			p, err := netcode.NewPoller()
+			if err != nil {
+				break // not on this platform: each client reads for itself
+			}
+			sw.pollers = append(sw.pollers, p)
+		}
+	}
+	return sw
+}
+
+// poller is the Poller that reads bot i's socket, or nil.
+func (sw *swarm) poller(i int) *netcode.Poller {
+	if len(sw.pollers) == 0 {
+		return nil
+	}
+	return sw.pollers[i%len(sw.pollers)]
 }
 
 // now is swarm time: monotonic, since the swarm started.
@@ -134,6 +157,7 @@ func (sw *swarm) dial(ctx context.Context, i int) (*bot, error) {
 		Name:       fmt.Sprintf("bot%d", i),
 		Params:     sw.sc.Params,
 		OnSnapshot: b.onSnapshot,
+		Poller:     sw.poller(i),
 	})
 	if err != nil {
 		return nil, err
@@ -240,6 +264,9 @@ func (sw *swarm) stop() {
 		})
 	}
 	wg.Wait()
+	for _, p := range sw.pollers {
+		p.Close()
+	}
 }
 
 // shard is one scheduler goroutine and the bots it drives.

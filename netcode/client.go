@@ -79,6 +79,11 @@ type Options struct {
 	// gives up on the connection (and, with Reconnect, dials again).
 	// Default 5s; negative never.
 	DeadAfter time.Duration
+	// Poller, when set, reads the connection from the Poller's goroutine
+	// instead of a reader goroutine of the client's own: OnSnapshot then
+	// runs there. It applies to plain ws:// URLs on Linux without
+	// Reconnect; otherwise the client reads for itself as usual.
+	Poller *Poller
 }
 
 // Snapshot is one decoded tick of the world as this player sees it.

@@ -38,6 +38,9 @@ func Dial(ctx context.Context, url string, opts *Options) (*Client, error) {
 		return nil, err
 	}
 	c.link = l
+	if p := c.opts.Poller; p != nil && l.fc != nil && !c.opts.Reconnect && p.add(c, l) {
+		return c, nil
+	}
 	go c.run(l)
 	return c, nil
 }
@@ -127,6 +130,9 @@ func (c *Client) readWelcome(ctx context.Context, l link) (protocol.Welcome, err
 // readMessage reads one message of a known type.
 func (c *Client) readMessage(ctx context.Context, l link) (wire.MessageType, []byte, error) {
 	typ, msg, err := l.read(ctx, &c.readBuf)
+	if err == errWouldBlock {
+		return 0, nil, err // a Poller's: nothing more has arrived yet
+	}
 	if err != nil {
 		return 0, nil, c.closeErr(err)
 	}
@@ -227,30 +233,39 @@ func (c *Client) readLoop(l link) error {
 		}
 		now := c.now()
 		lastHeard.Store(int64(now))
-		switch mt {
-		case wire.MessageTypeSnapshot:
-			if err := c.handleSnapshot(msg, now); err != nil {
-				l.abort(websocket.StatusProtocolError, "undecodable snapshot")
-				return err
-			}
-		case wire.MessageTypePing:
-			p, err := protocol.ParsePing(msg)
-			if err != nil {
-				return err
-			}
-			c.answerPing(l, p, now)
-		case wire.MessageTypeKick:
-			k, err := protocol.ParseKick(msg)
-			if err == nil {
-				c.mu.Lock()
-				c.kicked = &CloseError{Code: websocket.StatusCode(k.Code), Reason: k.Reason}
-				c.mu.Unlock()
-			}
-		default:
-			l.abort(websocket.StatusProtocolError, "unexpected message")
-			return fmt.Errorf("%w: %s", ErrUnexpectedMessage, mt)
+		if err := c.handle(l, mt, msg, now); err != nil {
+			return err
 		}
 	}
+}
+
+// handle acts on one message from the server, received at now; an error
+// ends the connection.
+func (c *Client) handle(l link, mt wire.MessageType, msg []byte, now time.Duration) error {
+	switch mt {
+	case wire.MessageTypeSnapshot:
+		if err := c.handleSnapshot(msg, now); err != nil {
+			l.abort(websocket.StatusProtocolError, "undecodable snapshot")
+			return err
+		}
+	case wire.MessageTypePing:
+		p, err := protocol.ParsePing(msg)
+		if err != nil {
+			return err
+		}
+		c.answerPing(l, p, now)
+	case wire.MessageTypeKick:
+		k, err := protocol.ParseKick(msg)
+		if err == nil {
+			c.mu.Lock()
+			c.kicked = &CloseError{Code: websocket.StatusCode(k.Code), Reason: k.Reason}
+			c.mu.Unlock()
+		}
+	default:
+		l.abort(websocket.StatusProtocolError, "unexpected message")
+		return fmt.Errorf("%w: %s", ErrUnexpectedMessage, mt)
+	}
+	return nil
 }
 
 // terminal reports whether err says the server ended the connection on
