@@ -34,6 +34,17 @@
 // kernel's (docs/BENCHMARKS.md). wss:// and the browser use the library
 // for everything.
 //
+// A program with many connections (loadbots) can have them read by a
+// Poller instead of a reader goroutine each (Options.Poller, Linux): the
+// sockets leave Go's netpoller for an epoll set of the Poller's own, which
+// sits in the netpoller itself, so one wake-up of the Poller's goroutine
+// serves every socket the server wrote since the last, and each message
+// costs one read rather than a read, a read that finds nothing (Go reads
+// until EAGAIN) and a goroutine wake-up. The client does everything else
+// as before, on the Poller's goroutine. Measured at 1,500 bots on one core
+// (interleaved): 0.98 / 0.90 cores with a goroutine each, 0.87 / 0.82
+// with the Poller.
+//
 // Sub-packages:
 //
 //   - protocol: the typed wire messages and their FlatBuffers encoding.

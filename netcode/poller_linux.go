@@ -31,10 +31,10 @@ import (
 type Poller struct {
 	epfd   int
 	file   *os.File // epfd, registered in Go's netpoller
-	wakefd int      // an eventfd in the set: closes and Close wake the goroutine
 	events []unix.EpollEvent
 
 	mu      sync.Mutex
+	wakefd  int       // an eventfd in the set: closes and Close wake the goroutine; -1 once shut
 	slots   []*polled // by index; nil when free
 	gens    []int32   // by index: bumped at each reuse, so a stale event is known
 	free    []int32
@@ -42,6 +42,7 @@ type Poller struct {
 	closing bool
 
 	stopWatch chan struct{}
+	watchDone chan struct{} // closed when the watchdog has exited
 	done      chan struct{} // closed when the goroutine has ended every client and exited
 }
 
@@ -90,6 +91,7 @@ func NewPoller() (*Poller, error) {
 		wakefd:    wakefd,
 		events:    make([]unix.EpollEvent, 256),
 		stopWatch: make(chan struct{}),
+		watchDone: make(chan struct{}),
 		done:      make(chan struct{}),
 	}
 	rc, err := p.file.SyscallConn()
@@ -114,13 +116,20 @@ func (p *Poller) Close() error {
 		close(p.stopWatch)
 		p.wake()
 	}
+	<-p.watchDone
 	<-p.done
 	return nil
 }
 
+// wake makes the Poller's goroutine look at woken and closing. The lock
+// keeps the write off a descriptor number shut has given back.
 func (p *Poller) wake() {
-	var one = [8]byte{1}
-	unix.Write(p.wakefd, one[:])
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.wakefd >= 0 {
+		one := [8]byte{1}
+		unix.Write(p.wakefd, one[:])
+	}
 }
 
 // add takes l's socket out of the netpoller and into p, after handling
@@ -164,9 +173,12 @@ func (p *Poller) add(c *Client, l link) bool {
 	p.gens[s.idx]++
 	s.gen = p.gens[s.idx]
 	p.slots[s.idx] = s
-	p.mu.Unlock()
+	// Under the lock, so shut cannot close the set (and its number be
+	// reused) in between.
 	ev := unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLRDHUP | unix.EPOLLET, Fd: s.idx, Pad: s.gen}
-	if err := sock.register(p.epfd, &ev); err != nil {
+	err = sock.register(p.epfd, &ev)
+	p.mu.Unlock()
+	if err != nil {
 		p.release(s)
 		s.end(err)
 	}
@@ -227,7 +239,9 @@ func (p *Poller) run(rc interface {
 				}
 				if woke {
 					var b [8]byte
+					p.mu.Lock()
 					unix.Read(p.wakefd, b[:])
+					p.mu.Unlock()
 					if p.takeWoken() {
 						stop = true
 						return true
@@ -259,6 +273,7 @@ func (p *Poller) takeWoken() bool {
 // shut ends every client left and releases the Poller's descriptors.
 func (p *Poller) shut() {
 	p.mu.Lock()
+	p.closing = true // no more adds
 	left := make([]*polled, 0, len(p.slots))
 	for _, s := range p.slots {
 		if s != nil {
@@ -270,8 +285,12 @@ func (p *Poller) shut() {
 		p.release(s)
 		s.end(ErrClosed)
 	}
+	p.mu.Lock()
+	wakefd := p.wakefd
+	p.wakefd = -1
 	p.file.Close()
-	unix.Close(p.wakefd)
+	p.mu.Unlock()
+	unix.Close(wakefd)
 }
 
 // readable handles what s's socket has brought.
@@ -324,6 +343,7 @@ func (s *polled) end(err error) {
 // watch is the clients' silence watchdog (Options.DeadAfter): a playing
 // server sends every tick, so silence is a dead path.
 func (p *Poller) watch() {
+	defer close(p.watchDone)
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	var silent []*polled

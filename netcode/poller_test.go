@@ -4,8 +4,10 @@ package netcode_test
 
 import (
 	"context"
+	"fmt"
 	"runtime/pprof"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -127,6 +129,47 @@ func TestPollerClientsEnd(t *testing.T) {
 		proxy.SetLatency(time.Hour, 0) // a black hole: no reset, no data
 		waitDone(ctx, t, c)
 		assert.ErrorIs(t, c.Err(), netcode.ErrServerSilent)
+	})
+
+	t.Run("churn", func(t *testing.T) {
+		// Clients come and go from several goroutines at once, while the
+		// Poller reads the others; then it closes with some still in.
+		srv := servertest.Start(t, &server.Options{ResumeGrace: time.Millisecond, MaxConnsPerIP: 1000})
+		p, err := netcode.NewPoller()
+		require.NoError(t, err)
+		var wg sync.WaitGroup
+		var kept []*netcode.Client
+		var mu sync.Mutex
+		for g := range 4 {
+			wg.Go(func() {
+				for i := range 10 {
+					c, err := netcode.Dial(ctx, srv.URL, &netcode.Options{Room: fmt.Sprintf("churn%d", g), Poller: p})
+					if !assert.NoError(t, err) {
+						return
+					}
+					c.Update(sim.Input{MoveY: 1})
+					switch i % 3 {
+					case 0:
+						c.Drop()
+					case 1:
+						assert.NoError(t, c.Close())
+					default:
+						mu.Lock()
+						kept = append(kept, c)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		for _, c := range kept {
+			_, err := c.WaitSnapshot(ctx, 0)
+			require.NoError(t, err)
+		}
+		require.NoError(t, p.Close())
+		for _, c := range kept {
+			waitDone(ctx, t, c)
+		}
 	})
 
 	t.Run("poller closes", func(t *testing.T) {
