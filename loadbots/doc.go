@@ -3,7 +3,7 @@
 //
 //	go run ./loadbots -url ws://127.0.0.1:8080/ws -bots N [-rooms R] -duration D \
 //	    [-warmup W] [-ramp PER_SECOND] [-scenario peer] [-json FILE] [-html FILE] \
-//	    [-metrics URL] [-server-pid PID] [-churn PER_SECOND] [-soak]
+//	    [-metrics URL] [-server-pid PID] [-churn PER_SECOND] [-soak] [-readers poller|goroutine]
 //	go run ./loadbots -url ws://127.0.0.1:8080/ws -scenario accuracy \
 //	    [-rtt 150ms] [-jitter 10ms] [-bots 20] [-json FILE]
 //
@@ -90,9 +90,14 @@
 // There is no goroutine or timer per bot for sending: 16 shard goroutines
 // each wake once per tick, drift-free, at phases spread over the tick
 // (about 2 ms apart at 30 Hz, the granularity of the peer harness's bots),
-// and send one frame for each of their bots. Receiving is the client's
-// reader goroutine per connection, parked in the netpoller between
-// snapshots. Measurements go into shared lock-free histograms
+// and send one frame for each of their bots. Receiving is a
+// netcode.Poller per CPU (-readers poller, the default on Linux): the
+// bots' sockets are out of Go's netpoller in the Poller's epoll set, and
+// its goroutine reads each socket the server wrote once and runs the
+// client's handling (decode, acknowledge, pong, onSnapshot) right there,
+// so a message costs one read and no goroutine wake-up of its own.
+// -readers goroutine gives each client its own reader goroutine, as a
+// game has, for comparison. Measurements go into shared lock-free histograms
 // (internal/histogram: one atomic add per sample). loadbots reads its own
 // CPU time (getrusage) and warns in the report when it used more than 90 %
 // of a core: then its latency figures measure the load generator.
@@ -123,14 +128,15 @@
 // # Measured
 //
 // On the 2-vCPU VM of docs/BENCHMARKS.md (2026-12-02), pinned to one core:
-// 500 honest bots cost loadbots 0.38-0.40 cores, 1,000 cost 0.65-0.73
-// (about 22 µs per bot and tick), 1,500 take 0.93-0.98 of the core, so
-// the report warns there: one core drives about 1,300 honest bots under
-// the 90 % line. A profile at 1,000 bots puts 37 % in the write of each
-// input frame (on loopback the whole TCP path into the server's socket
-// runs inside it), 12 % in reads, ~10 % in the scheduler waking the
-// readers, 20 % in decoding and the client's filters, and ~8 % in
-// loadbots' shards and measuring. What is left is mostly the kernel's.
+// 500 honest bots cost loadbots 0.35-0.37 cores, 1,000 cost 0.56-0.59,
+// 1,500 cost 0.79-0.80 (about 18 µs per bot and tick), under the 90 %
+// line. With a reader goroutine per bot the same 1,500 took 0.90-0.98
+// (interleaved: 0.982 / 0.900 against 0.871 / 0.819 with the Poller), and
+// perf counted two reads per message instead of one. A profile at 1,500
+// bots with the Poller puts 38 % in the write of each input frame (on
+// loopback the whole TCP path into the server's socket runs inside it),
+// 11 % in reads, 24 % in decoding and the client's filters; what is left
+// is mostly the kernel's.
 //
 // `make loadtest` runs the peer scenario at 500, 1,000 and 1,500 bots with
 // the server and the bots pinned to different cores; docs/BENCHMARKS.md

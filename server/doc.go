@@ -118,14 +118,15 @@
 //
 // Measured with loadbots' peer workload (10 players a room), the server
 // pinned to one core with GOMAXPROCS=1, the bots on the other core, on a
-// 2-core machine shared with other work (2026-12-02, two interleaved
-// sweeps beside Colyseus 0.18 and a bare coder/websocket server on the
-// same workload; docs/BENCHMARKS.md has the tables and the method):
+// 2-core machine shared with other work (2026-12-02 18:31–18:41, two
+// interleaved sweeps beside Colyseus 0.18 and a bare coder/websocket
+// server on the same workload; docs/BENCHMARKS.md has the tables and the
+// method):
 //
-//	bots  µs CPU/client/s  vs Colyseus  RSS/player  p99 snapshot gap  snapshots/s
-//	 500  578–610          0.61–0.69×   30.5 KB     39–42 ms          30 each
-//	1000  528–578          0.60–0.61×   27.3–27.7   47–48 ms          30 each
-//	1500  512–598          (saturated)  26.5–26.8   67–79 ms (bots at 0.93–0.98 of a core)
+//	bots  µs CPU/client/s  vs Colyseus  RSS/player  p99 snapshot gap  snapshots/s  bytes/s
+//	 500  536–568          0.59–0.66×   30.3–30.6   38–40 ms          30 each      1160–1162
+//	1000  486–510          0.63–0.64×   27.5–27.6   45 ms             30 each      1164–1166
+//	1500  490–511          (saturated)  26.3–26.6   51–53 ms          30 each      1168–1170
 //
 // The cost on this machine is system calls and wake-ups, not game code: a
 // syscall costs 0.1–3 µs depending on the host of the day, a small
