@@ -41,6 +41,7 @@ type Poller struct {
 	woken   []*polled // closed from outside: the goroutine ends them
 	closing bool
 
+	stopOnce  sync.Once
 	stopWatch chan struct{}
 	watchDone chan struct{} // closed when the watchdog has exited
 	done      chan struct{} // closed when the goroutine has ended every client and exited
@@ -109,13 +110,10 @@ func NewPoller() (*Poller, error) {
 // dropped) and stops it.
 func (p *Poller) Close() error {
 	p.mu.Lock()
-	already := p.closing
 	p.closing = true
 	p.mu.Unlock()
-	if !already {
-		close(p.stopWatch)
-		p.wake()
-	}
+	p.stopOnce.Do(func() { close(p.stopWatch) })
+	p.wake()
 	<-p.watchDone
 	<-p.done
 	return nil
