@@ -47,7 +47,10 @@ func detachRaw(nc net.Conn) (rawSocket, error) {
 		return nil, dupErr
 	}
 	// Without stamps arrival times fall back to the read's time, a tick
-	// coarse; keep going rather than fail the player.
+	// coarse; keep going rather than fail the player. The same fallback
+	// covers the first segments after the process's first stamping socket:
+	// Linux enables stamping through a static key switched on later, on a
+	// workqueue, and a segment that lands before then carries no stamp.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
