@@ -50,5 +50,9 @@
 //   - protocol: the typed wire messages and their FlatBuffers encoding.
 //   - delta: quantized fields, snapshot frames and the delta codec.
 //   - timing: RTT, clock and input-lead estimation; the lag-compensation clamp.
-//   - predict: interpolation of others, prediction and reconciliation of the own entity.
+//   - predict: prediction and reconciliation of the own entity.
+//   - interp: the interpolation buffer and its jitter-following delay.
+//   - nettest: a latency-injecting proxy for tests.
+//   - rawsock: takes a socket out of Go's netpoller (the Poller's and the
+//     server's room-driven sockets start there).
 package netcode

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tickwire/tickwire/netcode/rawsock"
 )
 
 // Poller reads many clients' connections from one goroutine: the
@@ -398,28 +400,12 @@ func detachSocket(fc *frameConn) (*polledSocket, error) {
 	if !ok {
 		return nil, errors.New("netcode: not a TCP connection")
 	}
-	sc, err := tc.SyscallConn()
+	local, remote := tc.LocalAddr(), tc.RemoteAddr()
+	fd, err := rawsock.Detach(tc)
 	if err != nil {
 		return nil, err
 	}
-	fd := -1
-	var dupErr error
-	if err := sc.Control(func(f uintptr) {
-		fd, dupErr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		return nil, err
-	}
-	if dupErr != nil {
-		return nil, dupErr
-	}
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	s := &polledSocket{local: tc.LocalAddr(), remote: tc.RemoteAddr(), fd: fd}
-	// Closing the original is what takes the socket out of the
-	// netpoller's epoll set; the duplicate keeps it open.
-	tc.Close()
+	s := &polledSocket{local: local, remote: remote, fd: fd}
 	fc.Conn = s
 	return s, nil
 }

@@ -9,6 +9,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/tickwire/tickwire/netcode/rawsock"
 )
 
 // rawTCP is a TCP socket the netpoller no longer watches: a duplicate of
@@ -32,19 +34,9 @@ func detachRaw(nc net.Conn) (rawSocket, error) {
 	if !ok {
 		return nil, errors.New("not a TCP connection")
 	}
-	sc, err := tc.SyscallConn()
+	fd, err := rawsock.Detach(tc)
 	if err != nil {
 		return nil, err
-	}
-	fd := -1
-	var dupErr error
-	if err := sc.Control(func(f uintptr) {
-		fd, dupErr = unix.FcntlInt(f, unix.F_DUPFD_CLOEXEC, 0)
-	}); err != nil {
-		return nil, err
-	}
-	if dupErr != nil {
-		return nil, dupErr
 	}
 	// Without stamps arrival times fall back to the read's time, a tick
 	// coarse; keep going rather than fail the player. The same fallback
@@ -52,11 +44,6 @@ func detachRaw(nc net.Conn) (rawSocket, error) {
 	// Linux enables stamping through a static key switched on later, on a
 	// workqueue, and a segment that lands before then carries no stamp.
 	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1)
-	if err := unix.SetNonblock(fd, true); err != nil {
-		unix.Close(fd)
-		return nil, err
-	}
-	tc.Close()
 	r := &rawTCP{fd: fd}
 	r.msg.Iov = &r.iov
 	r.msg.SetIovlen(1)
