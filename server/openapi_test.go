@@ -12,15 +12,44 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// openAPISchema is the part of a schema the test compares: its own
+// properties, or those of the schemas it is allOf.
+type openAPISchema struct {
+	Ref        string          `yaml:"$ref"`
+	Properties map[string]any  `yaml:"properties"`
+	Required   []string        `yaml:"required"`
+	AllOf      []openAPISchema `yaml:"allOf"`
+}
+
 // openAPIDoc is the part of openapi.yaml the test compares.
 type openAPIDoc struct {
 	Paths      map[string]map[string]any `yaml:"paths"`
 	Components struct {
-		Schemas map[string]struct {
-			Properties map[string]any `yaml:"properties"`
-			Required   []string       `yaml:"required"`
-		} `yaml:"schemas"`
+		Schemas map[string]openAPISchema `yaml:"schemas"`
 	} `yaml:"components"`
+}
+
+// fields returns the properties and required fields of s, following allOf
+// and the references in it.
+func (d openAPIDoc) fields(t *testing.T, s openAPISchema) (props, required []string) {
+	t.Helper()
+	if s.Ref != "" {
+		name, ok := strings.CutPrefix(s.Ref, "#/components/schemas/")
+		require.True(t, ok, "reference %s", s.Ref)
+		ref, ok := d.Components.Schemas[name]
+		require.True(t, ok, "reference %s names a schema", s.Ref)
+		return d.fields(t, ref)
+	}
+	for p := range s.Properties {
+		props = append(props, p)
+	}
+	required = append(required, s.Required...)
+	for _, part := range s.AllOf {
+		p, r := d.fields(t, part)
+		props, required = append(props, p...), append(required, r...)
+	}
+	slices.Sort(props)
+	return props, required
 }
 
 func loadOpenAPI(t *testing.T) openAPIDoc {
@@ -66,6 +95,7 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 		"Reservation":  Reservation{},
 		"MatchRequest": MatchRequest{},
 		"MatchResult":  MatchResult{},
+		"ClusterRoom":  ClusterRoom{},
 	}
 	for name, v := range types {
 		schema, ok := doc.Components.Schemas[name]
@@ -73,13 +103,9 @@ func TestOpenAPISchemasMatchTypes(t *testing.T) {
 			continue
 		}
 		fields, always := jsonFields(reflect.TypeOf(v))
-		var props []string
-		for p := range schema.Properties {
-			props = append(props, p)
-		}
-		slices.Sort(props)
+		props, required := doc.fields(t, schema)
 		assert.Equal(t, fields, props, "schema %s", name)
-		for _, r := range schema.Required {
+		for _, r := range required {
 			assert.Contains(t, always, r, "schema %s requires %s, which the type may omit", name, r)
 		}
 	}
