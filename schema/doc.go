@@ -7,7 +7,7 @@
 //
 // A message is one WebSocket binary frame: a single wire.MessageType byte,
 // then a FlatBuffers buffer whose root table is the one the type names
-// (Join, InputFrame, ... Kick). netcode/protocol turns those into Go values;
+// (Join, InputFrame, ... Kick, Roster). netcode/protocol turns those into Go values;
 // its doc says why a type byte and not a FlatBuffers union.
 //
 // # Why a verifier

@@ -138,6 +138,26 @@ func sampleMessages() map[wire.MessageType][]byte {
 	wire.KickAddCode(b, 4003)
 	wire.KickAddReason(b, reason)
 	finish(wire.MessageTypeKick, b, wire.KickEnd(b))
+
+	b = flatbuffers.NewBuilder(0)
+	var entries []flatbuffers.UOffsetT
+	for i, name := range []string{"ann", "bob"} {
+		n := b.CreateString(name)
+		wire.RosterEntryStart(b)
+		wire.RosterEntryAddPlayerId(b, uint32(i+1))
+		wire.RosterEntryAddEntityId(b, uint32(i+10))
+		wire.RosterEntryAddName(b, n)
+		wire.RosterEntryAddConnected(b, i == 0)
+		entries = append(entries, wire.RosterEntryEnd(b))
+	}
+	wire.RosterStartPlayersVector(b, len(entries))
+	for i := len(entries) - 1; i >= 0; i-- {
+		b.PrependUOffsetT(entries[i])
+	}
+	players := b.EndVector(len(entries))
+	wire.RosterStart(b)
+	wire.RosterAddPlayers(b, players)
+	finish(wire.MessageTypeRoster, b, wire.RosterEnd(b))
 	return msgs
 }
 
@@ -151,6 +171,7 @@ var rootTypes = map[wire.MessageType]reflect.Type{
 	wire.MessageTypeSnapshot:   reflect.TypeFor[wire.Snapshot](),
 	wire.MessageTypePing:       reflect.TypeFor[wire.Ping](),
 	wire.MessageTypeKick:       reflect.TypeFor[wire.Kick](),
+	wire.MessageTypeRoster:     reflect.TypeFor[wire.Roster](),
 }
 
 // walkMessage calls every generated accessor reachable from msg's root

@@ -382,6 +382,15 @@ var (
 		scalar("code", 2),
 		str("reason"),
 	}}
+	rosterEntryTable = &tableLayout{"RosterEntry", []fieldLayout{
+		scalar("player_id", 4),
+		scalar("entity_id", 4),
+		str("name"),
+		scalar("connected", 1),
+	}}
+	rosterTable = &tableLayout{"Roster", []fieldLayout{
+		tables("players", rosterEntryTable),
+	}}
 )
 
 // rootTables maps each message type byte to its root table; nil = unknown.
@@ -394,4 +403,5 @@ var rootTables = [256]*tableLayout{
 	wire.MessageTypeSnapshot:   snapshotTable,
 	wire.MessageTypePing:       pingTable,
 	wire.MessageTypeKick:       kickTable,
+	wire.MessageTypeRoster:     rosterTable,
 }

@@ -121,6 +121,37 @@ func ParseLeave(msg []byte) (Leave, error) {
 	return Leave{Reason: string(l.Reason())}, nil
 }
 
+// ParseRoster reads a Roster message. More than MaxRosterPlayers entries,
+// or a player listed twice, is refused with ErrInvalid.
+func ParseRoster(msg []byte) (Roster, error) {
+	buf, pos, err := root(msg, wire.MessageTypeRoster)
+	if err != nil {
+		return Roster{}, err
+	}
+	var r wire.Roster
+	r.Init(buf, pos)
+	n := r.PlayersLength()
+	if n > MaxRosterPlayers {
+		return Roster{}, fmt.Errorf("%w: Roster.players: %d players, at most %d", ErrInvalid, n, MaxRosterPlayers)
+	}
+	var out Roster
+	if n > 0 {
+		out.Players = make([]RosterEntry, n)
+	}
+	seen := make(map[sim.PlayerID]struct{}, n)
+	var e wire.RosterEntry
+	for j := range out.Players {
+		r.Players(&e, j)
+		id := sim.PlayerID(e.PlayerId())
+		if _, dup := seen[id]; dup {
+			return Roster{}, fmt.Errorf("%w: Roster.players[%d]: player %d listed twice", ErrInvalid, j, id)
+		}
+		seen[id] = struct{}{}
+		out.Players[j] = RosterEntry{PlayerID: id, EntityID: sim.EntityID(e.EntityId()), Name: string(e.Name()), Connected: e.Connected()}
+	}
+	return out, nil
+}
+
 // paramsReader is what Join and Welcome have in common for their params.
 type paramsReader interface {
 	Params(obj *wire.Param, j int) bool

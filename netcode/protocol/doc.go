@@ -1,6 +1,6 @@
 // Package protocol turns tickwire's messages into bytes and back: typed Go
 // values (Join, InputFrame, Pong, Leave from the client; Welcome, Snapshot,
-// Ping, Kick from the server), an Append function for each that appends
+// Ping, Kick, Roster from the server), an Append function for each that appends
 // the encoded message to a buffer, and a Parse function for each that
 // checks and decodes one. The wire contract itself is schema/tickwire.fbs.
 //
@@ -26,7 +26,8 @@
 // checks the type (ErrWrongType), then reads through the generated
 // accessors, and finally judges values that are well formed but unusable
 // (ErrInvalid): more than MaxInputsPerFrame inputs, a field's rate index
-// outside its kind, a parameter key given twice. Malformed bytes give an
+// outside its kind, a parameter key given twice, a roster of more than
+// MaxRosterPlayers or naming a player twice. Malformed bytes give an
 // error wrapping schema.ErrMalformed that names the field. Callers that
 // already verified to dispatch on the type pay for Verify twice; it costs
 // tens of nanoseconds and no allocation, which is cheaper than an API whose
@@ -50,8 +51,8 @@
 //	ParseInputFrame (4 inputs, Verify included)      173 ns
 //	ParseSnapshot (Verify included)                   57 ns
 //
-// Join, Welcome, Kick and Leave are sent once a connection and use the
-// generated builders. Maps (Params) travel as vectors of key/value tables
+// Join, Welcome, Kick and Leave are sent once a connection, and Roster when
+// a room's players change; they use the generated builders. Maps (Params) travel as vectors of key/value tables
 // sorted by key, so equal maps encode to equal bytes; a FieldSpec.Rate
 // travels as the index of the field it names (-1 for none).
 package protocol

@@ -273,6 +273,29 @@ func AppendKick(dst []byte, m *Kick) []byte {
 	return finish(dst, wire.MessageTypeKick, b, wire.KickEnd(b))
 }
 
+// AppendRoster appends a Roster message.
+func AppendRoster(dst []byte, m *Roster) []byte {
+	b := flatbuffers.NewBuilder(32 + 32*len(m.Players))
+	entries := make([]flatbuffers.UOffsetT, len(m.Players))
+	for i := range m.Players {
+		e := &m.Players[i]
+		name := createString(b, e.Name)
+		wire.RosterEntryStart(b)
+		wire.RosterEntryAddPlayerId(b, uint32(e.PlayerID))
+		wire.RosterEntryAddEntityId(b, uint32(e.EntityID))
+		addOffset(b, wire.RosterEntryAddName, name)
+		wire.RosterEntryAddConnected(b, e.Connected)
+		entries[i] = wire.RosterEntryEnd(b)
+	}
+	var players flatbuffers.UOffsetT
+	if len(entries) > 0 {
+		players = createTableVector(b, entries)
+	}
+	wire.RosterStart(b)
+	addOffset(b, wire.RosterAddPlayers, players)
+	return finish(dst, wire.MessageTypeRoster, b, wire.RosterEnd(b))
+}
+
 // AppendLeave appends a Leave message.
 func AppendLeave(dst []byte, m *Leave) []byte {
 	b := flatbuffers.NewBuilder(64)

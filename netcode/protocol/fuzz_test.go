@@ -23,6 +23,7 @@ func seedMessages() [][]byte {
 		AppendPong(nil, &Pong{ID: 1, ServerTimeMicros: 2, HoldMicros: 3}),
 		AppendKick(nil, &Kick{Code: 4000, Reason: "why"}),
 		AppendLeave(nil, &Leave{Reason: "bye"}),
+		AppendRoster(nil, &Roster{Players: []RosterEntry{{PlayerID: 1, EntityID: 2, Name: "ann", Connected: true}, {PlayerID: 3, EntityID: 4, Name: "bob"}}}),
 	}
 }
 
@@ -87,6 +88,11 @@ func FuzzParse(f *testing.F) {
 		}
 		if m, err := ParseLeave(msg); check(err) {
 			again, err := ParseLeave(AppendLeave(nil, &m))
+			require.NoError(t, err)
+			require.Equal(t, m, again)
+		}
+		if m, err := ParseRoster(msg); check(err) {
+			again, err := ParseRoster(AppendRoster(nil, &m))
 			require.NoError(t, err)
 			require.Equal(t, m, again)
 		}

@@ -8,7 +8,12 @@ import (
 
 // ProtocolVersion is the version of the wire protocol this package speaks.
 // A Join with another version is refused with a clear close reason.
-const ProtocolVersion uint16 = 1
+// Version 2 added the Roster.
+const ProtocolVersion uint16 = 2
+
+// MaxRosterPlayers is the most entries ParseRoster accepts: the largest
+// room the server allows.
+const MaxRosterPlayers = 1000
 
 // MaxInputsPerFrame is the most inputs ParseInputFrame accepts in one
 // frame: about four seconds at 30 Hz of unacknowledged inputs. More means a
@@ -106,4 +111,21 @@ type Ping struct {
 type Kick struct {
 	Code   uint16
 	Reason string
+}
+
+// RosterEntry is one seated player in a Roster.
+type RosterEntry struct {
+	PlayerID sim.PlayerID
+	EntityID sim.EntityID
+	Name     string
+	// Connected is false while the seat is held for the player to come
+	// back (see the server's resume grace).
+	Connected bool
+}
+
+// Roster lists a room's seated players, whole (server -> client). It comes
+// before a player's first snapshot and again whenever it changes; each
+// replaces the one before.
+type Roster struct {
+	Players []RosterEntry
 }

@@ -122,6 +122,16 @@ func TestRoundTrip(t *testing.T) {
 			assert.Equal(t, m, got)
 		}
 	})
+	t.Run("Roster", func(t *testing.T) {
+		for _, m := range []Roster{{}, {Players: []RosterEntry{
+			{PlayerID: 1, EntityID: 7, Name: "ann ✓", Connected: true},
+			{PlayerID: math.MaxUint32, EntityID: math.MaxUint32},
+		}}} {
+			got, err := ParseRoster(AppendRoster(nil, &m))
+			require.NoError(t, err)
+			assert.Equal(t, m, got)
+		}
+	})
 }
 
 // TestHandLayouts proves the hand-written layouts are real FlatBuffers:
@@ -293,6 +303,24 @@ func TestParseErrors(t *testing.T) {
 		_, err := ParseJoin(finish(nil, wire.MessageTypeJoin, b, wire.JoinEnd(b)))
 		require.ErrorIs(t, err, ErrInvalid)
 		assert.Contains(t, err.Error(), `Join.params[1]: duplicate key "k"`)
+	})
+	t.Run("roster", func(t *testing.T) {
+		twice := Roster{Players: []RosterEntry{{PlayerID: 4, Name: "a"}, {PlayerID: 5}, {PlayerID: 4, Name: "b"}}}
+		_, err := ParseRoster(AppendRoster(nil, &twice))
+		require.ErrorIs(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), "Roster.players[2]: player 4 listed twice")
+
+		crowd := Roster{Players: make([]RosterEntry, MaxRosterPlayers+1)}
+		for i := range crowd.Players {
+			crowd.Players[i].PlayerID = sim.PlayerID(i + 1)
+		}
+		_, err = ParseRoster(AppendRoster(nil, &crowd))
+		require.ErrorIs(t, err, ErrInvalid)
+		assert.Contains(t, err.Error(), "1001 players, at most 1000")
+		crowd.Players = crowd.Players[:MaxRosterPlayers]
+		got, err := ParseRoster(AppendRoster(nil, &crowd))
+		require.NoError(t, err)
+		assert.Len(t, got.Players, MaxRosterPlayers)
 	})
 }
 

@@ -16,6 +16,7 @@ const (
 	MessageTypeSnapshot   MessageType = 17
 	MessageTypePing       MessageType = 18
 	MessageTypeKick       MessageType = 19
+	MessageTypeRoster     MessageType = 20
 )
 
 var EnumNamesMessageType = map[MessageType]string{
@@ -28,6 +29,7 @@ var EnumNamesMessageType = map[MessageType]string{
 	MessageTypeSnapshot:   "Snapshot",
 	MessageTypePing:       "Ping",
 	MessageTypeKick:       "Kick",
+	MessageTypeRoster:     "Roster",
 }
 
 var EnumValuesMessageType = map[string]MessageType{
@@ -40,6 +42,7 @@ var EnumValuesMessageType = map[string]MessageType{
 	"Snapshot":   MessageTypeSnapshot,
 	"Ping":       MessageTypePing,
 	"Kick":       MessageTypeKick,
+	"Roster":     MessageTypeRoster,
 }
 
 func (v MessageType) String() string {
