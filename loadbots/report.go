@@ -109,7 +109,7 @@ var theDefinitions = definitions{
 	InputLatency:     "the same round trip without the subtractions: how long until the server confirms an input",
 	ServerRTT:        "the server's smoothed RTT estimate for the bot, as carried in every snapshot header",
 	SnapshotInterval: "time between consecutive decoded snapshots of one bot, all bots pooled, stamped after decode",
-	Bytes:            "WebSocket message payload bytes of decoded snapshots (pings, 1/s, excluded)",
+	Bytes:            "WebSocket message payload bytes of decoded snapshots (pings, 1/s, and rosters, sent when a room's players change, excluded)",
 	PerClient:        "counts over the window divided by the bots connected at its start and the window's seconds",
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -175,6 +176,7 @@ type Client struct {
 	stats    Stats
 	waiting  chan struct{} // closed on the next snapshot, when someone waits
 	kicked   *CloseError
+	roster   []protocol.RosterEntry // the newest Roster's; never modified, replaced whole
 	err      error
 	closed   bool
 	viewTime sim.TickTime // claimed by the game; 0 means estimate
@@ -232,6 +234,17 @@ func (c *Client) Welcome() protocol.Welcome {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.welcome
+}
+
+// Roster returns the room's seated players as the server last listed them
+// (who controls which entity, under which name, and whether they are
+// connected), in the order they joined. The server sends it before the
+// first snapshot and whenever it changes, so it names every player entity
+// of any snapshot decoded after it. The slice is the caller's.
+func (c *Client) Roster() []protocol.RosterEntry {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.roster)
 }
 
 // Schema returns the codec for the room's entity kinds.

@@ -261,6 +261,15 @@ func (c *Client) handle(l link, mt wire.MessageType, msg []byte, now time.Durati
 			c.kicked = &CloseError{Code: websocket.StatusCode(k.Code), Reason: k.Reason}
 			c.mu.Unlock()
 		}
+	case wire.MessageTypeRoster:
+		r, err := protocol.ParseRoster(msg)
+		if err != nil {
+			l.abort(websocket.StatusProtocolError, "undecodable roster")
+			return err
+		}
+		c.mu.Lock()
+		c.roster = r.Players
+		c.mu.Unlock()
 	default:
 		l.abort(websocket.StatusProtocolError, "unexpected message")
 		return fmt.Errorf("%w: %s", ErrUnexpectedMessage, mt)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/tickwire/tickwire/netcode/protocol"
 	"github.com/tickwire/tickwire/sim"
 )
 
@@ -35,7 +36,7 @@ import (
 
 // Limits on what a request may ask for.
 const (
-	maxSeats       = 1000 // seats in one room
+	maxSeats       = protocol.MaxRosterPlayers // seats in one room: what a Roster may list
 	maxLabels      = 16
 	maxLabelLen    = 64 // bytes, keys and values alike
 	maxRequestBody = 64 << 10

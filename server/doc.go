@@ -28,7 +28,9 @@
 // the tick (or repeats the last one, and says so), steps the game,
 // quantizes the world into its frame history, encodes the snapshot once
 // per distinct baseline the players acknowledged, and writes each player's
-// snapshot (and ping, when one is due) with one non-blocking write. Bytes
+// snapshot (with a ping when one is due, and the room's roster of names
+// when it changed since the player was last sent one) with one
+// non-blocking write. Bytes
 // the kernel does not take wait in a bounded backlog, and while they wait
 // the player's snapshots are skipped: every snapshot is a delta against an
 // acknowledged baseline, so whatever gets through decodes, and a slow

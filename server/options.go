@@ -13,7 +13,8 @@ type Options struct {
 	// TickRate is every room's simulation and snapshot rate in Hz.
 	// Default 30.
 	TickRate int
-	// MaxPlayers is the most players a room admits. Default 16.
+	// MaxPlayers is the most players a room admits. Default 16; at most
+	// 1000 (protocol.MaxRosterPlayers, the most a Roster lists).
 	MaxPlayers int
 	// DefaultGame names the registered game a room is created with when the
 	// join does not name one. Default "arena".
@@ -158,6 +159,7 @@ func (o *Options) withDefaults() Options {
 	setDefault(&r.Addr, "127.0.0.1:8080")
 	setDefault(&r.TickRate, 30)
 	setDefault(&r.MaxPlayers, 16)
+	r.MaxPlayers = min(r.MaxPlayers, maxSeats)
 	setDefault(&r.DefaultGame, "arena")
 	setDefault(&r.EmptyRoomTimeout, 30*time.Second)
 	setDefault(&r.JoinTimeout, 5*time.Second)

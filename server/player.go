@@ -57,6 +57,7 @@ type player struct {
 	lastSent    sim.Tick
 	pingDue     bool   // a Ping goes with the next snapshot
 	pingID      uint32 // the last Ping's ID
+	rosterSent  uint32 // the room's roster version this connection has
 	// With a Viewer only: the player's own filtered frames, and which view
 	// each sent tick had.
 	views      *delta.History

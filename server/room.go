@@ -108,6 +108,12 @@ type room struct {
 	guard      *time.Timer // bounds the wait for them
 	out        []byte      // one player's framed messages for a tick
 	msg        []byte      // a message being built
+	// The roster (who is seated, as which entity, under which name) goes
+	// to each player whenever its version moves past the one the player
+	// was last sent; roster is its encoding as of rosterEncoded.
+	rosterVersion uint32
+	rosterEncoded uint32
+	roster        []byte
 }
 
 // groupKey says which players can share one entity encoding: the same
@@ -387,6 +393,12 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 			r.msg = protocol.AppendPing(r.msg[:0], &protocol.Ping{ID: p.pingID + 1, ServerTimeMicros: at.Microseconds()})
 			r.out = appendFrame(r.out, r.msg)
 		}
+		// The roster goes first, so a client knows who a new entity is
+		// by the time the snapshot that adds it arrives.
+		rosterDue := p.rosterSent != r.rosterVersion
+		if rosterDue {
+			r.out = appendFrame(r.out, r.rosterMessage())
+		}
 		r.msg = protocol.AppendSnapshot(r.msg[:0], cur.Tick, r.head, r.groups[g].data)
 		r.out = appendFrame(r.out, r.msg)
 		switch c.sock.send(r.out) {
@@ -394,6 +406,9 @@ func (r *room) broadcast(cur *delta.Frame, due time.Duration) {
 			if p.pingDue {
 				p.pingDue = false
 				p.pingID++
+			}
+			if rosterDue {
+				p.rosterSent = r.rosterVersion
 			}
 			c.snapshotSent(cur.Tick, at)
 			p.sentTick(cur.Tick, view)
@@ -525,6 +540,7 @@ func (r *room) seat(req joinRequest) joinReply {
 	}
 	r.players = append(r.players, p)
 	r.count.Store(int32(len(r.players)))
+	r.rosterVersion++
 	r.log.Info("player joined", "player", id, "name", req.name, "players", len(r.players))
 	return joinReply{player: p, welcome: r.welcome(p)}
 }
@@ -554,6 +570,8 @@ func (r *room) resume(p *player, c *conn) joinReply {
 	}
 	p.conn = c
 	p.firstSent, p.lastSent = 0, 0
+	p.rosterSent = 0 // the new connection has seen none
+	r.rosterVersion++
 	p.mu.Lock()
 	p.ackTick, p.newest = 0, 0
 	p.mu.Unlock()
@@ -575,6 +593,7 @@ func (r *room) disconnect(req leaveRequest) {
 	}
 	p.conn = nil
 	p.goneAt = r.srv.now()
+	r.rosterVersion++
 	p.last = sim.Input{Aim: p.last.Aim}
 	r.log.Info("player disconnected; holding the seat", "player", p.id, "grace", r.srv.opts.ResumeGrace)
 }
@@ -597,6 +616,7 @@ func (r *room) unseat(p *player) {
 			r.players = append(r.players[:i], r.players[i+1:]...)
 			r.game.Leave(p.id)
 			r.count.Store(int32(len(r.players)))
+			r.rosterVersion++
 			r.log.Info("player left", "player", p.id, "players", len(r.players))
 			if len(r.players) == 0 {
 				r.emptySince = r.srv.now()
@@ -604,6 +624,21 @@ func (r *room) unseat(p *player) {
 			return
 		}
 	}
+}
+
+// rosterMessage returns the Roster message of the room's players now,
+// encoded once per change.
+func (r *room) rosterMessage() []byte {
+	if r.roster != nil && r.rosterEncoded == r.rosterVersion {
+		return r.roster
+	}
+	m := protocol.Roster{Players: make([]protocol.RosterEntry, len(r.players))}
+	for i, p := range r.players {
+		m.Players[i] = protocol.RosterEntry{PlayerID: p.id, EntityID: p.entity, Name: p.name, Connected: p.conn != nil}
+	}
+	r.roster = protocol.AppendRoster(r.roster[:0], &m)
+	r.rosterEncoded = r.rosterVersion
+	return r.roster
 }
 
 // closePlayers ends every player's connection as the room stops.
