@@ -91,6 +91,13 @@ func TestBrowserEndToEnd(t *testing.T) {
 	w := newWatcher(t, srv, room)
 	before := w.entity(t, player.Entity)
 	x0 := before.Fields[arena.PlayerX]
+	// The others see the browser's player under the name it joined with:
+	// the roster is what the scoreboard and the labels draw.
+	var named bool
+	for _, e := range w.c.Roster() {
+		named = named || (e.EntityID == player.Entity && e.Name == name && e.Connected)
+	}
+	assert.True(t, named, "the watcher's roster names entity %d %q: %+v", player.Entity, name, w.c.Roster())
 
 	// Hold D (or A when the player spawned in the right half, so the wall
 	// can not stop it), then check the server moved it that way.

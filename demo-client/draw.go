@@ -166,7 +166,8 @@ func (g *game) drawEntities(screen *ebiten.Image, v viewport) {
 			}
 			g.drawPlayer(screen, v, k, x, y, float64(k.get(*e, k.aim)), alive(k, *e), colOther)
 			sx, sy := v.toScreen(x, y)
-			g.txt.draw(screen, fmt.Sprintf("#%d", e.ID), int(sx)-6, int(sy)+int(v.len(lay.hitRadius))+2, 1, colDim)
+			label := truncate(g.names.label(e.ID), 16)
+			g.txt.draw(screen, label, int(sx)-textWidth(label, 1)/2, int(sy)+int(v.len(lay.hitRadius))+2, 1, colDim)
 		default:
 			if k.x >= 0 && k.y >= 0 {
 				sx, sy := v.toScreen(x, y)
@@ -353,9 +354,9 @@ func (g *game) drawScores(screen *ebiten.Image, full bool) {
 	})
 	name := func(r row) string {
 		if r.own {
-			return g.form.fields[fieldName].value + " (you)"
+			return g.names.label(r.id) + " (you)"
 		}
-		return fmt.Sprintf("player #%d", r.id)
+		return g.names.label(r.id)
 	}
 	if !full {
 		lines := []string{"score"}

@@ -48,6 +48,7 @@ type game struct {
 	input     sim.Input
 	own       ownView
 	rates     rateMeter
+	names     playerNames
 
 	// Automation (config.ExitAfter / Screenshot / Timeout).
 	playFrames int
@@ -163,6 +164,7 @@ func (g *game) Update() error {
 		return nil
 	}
 	now := g.now()
+	g.names.update(c.Roster())
 	g.updateOwn(c, now)
 	g.input = g.readInput()
 	// An error means the connection ended: the session sees that too and
