@@ -1,9 +1,15 @@
 package server
 
 import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"maps"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -137,4 +143,68 @@ func jsonFields(t reflect.Type) (names, always []string) {
 	}
 	slices.Sort(names)
 	return names, always
+}
+
+// TestOpenAPIErrorCodesMatchHandlers: the Error schema's code enum lists
+// exactly the codes the handlers can answer with, found in the server's
+// source as writeError's code argument and apiError's Code field.
+func TestOpenAPIErrorCodesMatchHandlers(t *testing.T) {
+	b, err := os.ReadFile("openapi.yaml")
+	require.NoError(t, err)
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				Error struct {
+					Properties struct {
+						Code struct {
+							Enum []string `yaml:"enum"`
+						} `yaml:"code"`
+					} `yaml:"properties"`
+				} `yaml:"Error"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	require.NoError(t, yaml.Unmarshal(b, &doc))
+	documented := slices.Sorted(slices.Values(doc.Components.Schemas.Error.Properties.Code.Enum))
+
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	used := map[string]bool{}
+	literal := func(e ast.Expr) {
+		if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
+			if v, err := strconv.Unquote(lit.Value); err == nil {
+				used[v] = true
+			}
+		}
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		require.NoError(t, err)
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.CallExpr:
+				if id, ok := n.Fun.(*ast.Ident); ok && id.Name == "writeError" && len(n.Args) == 4 {
+					literal(n.Args[2])
+				}
+			case *ast.CompositeLit:
+				if id, ok := n.Type.(*ast.Ident); ok && id.Name == "apiError" {
+					for _, el := range n.Elts {
+						if kv, ok := el.(*ast.KeyValueExpr); ok {
+							if k, ok := kv.Key.(*ast.Ident); ok && k.Name == "Code" {
+								literal(kv.Value)
+							}
+						}
+					}
+				}
+			}
+			return true
+		})
+	}
+	require.NotEmpty(t, used, "found the handlers' codes")
+	answered := slices.Sorted(maps.Keys(used))
+	assert.Equal(t, answered, documented)
 }
