@@ -20,7 +20,10 @@
 // whose baseline the client no longer holds is skipped (the server falls
 // back to an older baseline or a full snapshot). Pings are answered at once
 // from the reader goroutine, because browsers hide WebSocket control frames
-// and RTT has to live in the protocol.
+// and RTT has to live in the protocol. Roster says who the room's players
+// are (entity, name, connected or away): the server sends it before the
+// first snapshot and whenever it changes, so it names every player entity
+// a snapshot shows.
 //
 // For a plain ws:// URL the client dials the TCP connection itself and,
 // once coder/websocket has done the handshake, moves the frames itself
