@@ -570,8 +570,7 @@ func (r *room) resume(p *player, c *conn) joinReply {
 	}
 	p.conn = c
 	p.firstSent, p.lastSent = 0, 0
-	p.rosterSent = 0 // the new connection has seen none
-	r.rosterVersion++
+	r.rosterVersion++ // connected again; and the new connection has seen none
 	p.mu.Lock()
 	p.ackTick, p.newest = 0, 0
 	p.mu.Unlock()

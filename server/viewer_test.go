@@ -101,7 +101,6 @@ func testViewer(t *testing.T, netpoll bool) {
 	got := make([][]seen, players)
 	clients := make([]*netcode.Client, players)
 	for i := range players {
-		i := i
 		clients[i] = dial(t, srv, netcode.Options{Room: "fog", Game: "blink", OnSnapshot: func(s *netcode.Snapshot) {
 			var dots []sim.EntityState
 			for _, e := range s.Entities {
@@ -119,10 +118,9 @@ func testViewer(t *testing.T, netpoll bool) {
 	// Each plays as a game loop would, so its input frames acknowledge
 	// what it decoded and the server codes against those baselines.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
 	var loops sync.WaitGroup
 	defer loops.Wait()
-	defer cancel()
+	defer cancel() // before the Wait: it ends the loops
 	for _, c := range clients {
 		loops.Go(func() {
 			frame := time.NewTicker(10 * time.Millisecond)
